@@ -1,0 +1,13 @@
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from curriculum.models import Membership
+from curriculum.selectors import program_list
+
+
+def faculty_queue(request: HttpRequest, program_id: int) -> HttpResponse:
+    """Faculty home: everything waiting for this faculty member, oldest first."""
+    program = get_object_or_404(
+        program_list(user=request.user, roles=[Membership.Role.FACULTY]), pk=program_id
+    )
+    return render(request, "assessments/faculty_queue.html", {"program": program})

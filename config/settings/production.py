@@ -1,0 +1,53 @@
+"""Production: every secret and address comes from the environment, with no default.
+
+A missing DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS, DATABASE_URL or REDIS_URL raises
+ImproperlyConfigured, so the process stops at start-up instead of running half-configured.
+"""
+
+from config import env
+
+from .base import *  # noqa: F403
+
+DEBUG = False
+SECRET_KEY = env.str_("DJANGO_SECRET_KEY")
+ALLOWED_HOSTS = env.list_("DJANGO_ALLOWED_HOSTS")
+CSRF_TRUSTED_ORIGINS = env.list_("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+
+# psycopg 3 connection pool; Django requires CONN_MAX_AGE = 0 with it.
+DATABASES = {"default": env.db_url("DATABASE_URL")}
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DATABASES["default"]["CONN_MAX_AGE"] = 0
+DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+    "min_size": env.int_("DJANGO_DB_POOL_MIN", default=2),
+    "max_size": env.int_("DJANGO_DB_POOL_MAX", default=10),
+}
+
+REDIS_URL = env.str_("REDIS_URL")
+CELERY_BROKER_URL = REDIS_URL
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+
+# --- HTTPS and cookies (TLS terminates at the reverse proxy, which sets X-Forwarded-Proto) ---
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env.bool_("DJANGO_SECURE_SSL_REDIRECT", default=True)
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+CSRF_COOKIE_HTTPONLY = True
+SECURE_HSTS_SECONDS = env.int_("DJANGO_SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+
+_email = env.email_url("DJANGO_EMAIL_URL", default="smtp://localhost:25")
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+EMAIL_HOST = _email["EMAIL_HOST"]
+EMAIL_PORT = _email["EMAIL_PORT"]
+EMAIL_HOST_USER = _email["EMAIL_HOST_USER"]
+EMAIL_HOST_PASSWORD = _email["EMAIL_HOST_PASSWORD"]
+EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
+
+SEED_DEMO_ALLOWED = False

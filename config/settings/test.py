@@ -1,0 +1,22 @@
+"""pytest: fast hashing, in-memory mail and cache, Celery eager unless a test runs a real worker."""
+
+from config import env
+
+from .base import *  # noqa: F403
+from .base import REDIS_URL
+
+SECRET_KEY = "test-only-key-7c1f2e9a4b6d8f0a3c5e7b9d1f2a4c6e8b0d2f4a"  # noqa: S105
+ALLOWED_HOSTS = ["localhost", "127.0.0.1", "testserver"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Unit tests run tasks in-process. The integration tests turn eagerness off and talk to a real
+# worker on Redis, on a queue of their own so a developer's `make run` worker never takes them.
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_TASK_DEFAULT_QUEUE = "fellowship-test"
+
+# Tests can tell whether they are on PostgreSQL and whether CI demands real services.
+RUNNING_IN_CI = env.bool_("CI", default=False)

@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from core.views import healthz
+
+urlpatterns = [
+    path("", include("curriculum.urls")),
+    path("", include("trainees.urls")),
+    path("", include("assessments.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
+]

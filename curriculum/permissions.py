@@ -1,0 +1,16 @@
+"""Role predicates, used by views to gate and by services to enforce."""
+
+from .models import Membership, Program
+
+
+def has_program_role(user, program: Program, roles) -> bool:
+    if not user.is_authenticated:
+        return False
+    return Membership.objects.filter(
+        user=user, program=program, role__in=list(roles), is_active=True
+    ).exists()
+
+
+def can_manage_roster(user, program: Program) -> bool:
+    """Directors and coordinators run the roster; a superuser may too (GME office set-up)."""
+    return bool(user.is_superuser) or has_program_role(user, program, Membership.STAFF_ROLES)
