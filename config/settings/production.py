@@ -36,18 +36,28 @@ SECURE_HSTS_SECONDS = env.int_("DJANGO_SECURE_HSTS_SECONDS", default=60 * 60 * 2
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 
+# WhiteNoise serves the collected, hashed static files right after SecurityMiddleware.
+MIDDLEWARE = [MIDDLEWARE[0], "whitenoise.middleware.WhiteNoiseMiddleware", *MIDDLEWARE[1:]]  # noqa: F405
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
+# Email through SMTP (Django 6.1 MAILERS); DJANGO_EMAIL_URL such as smtp+tls://user:pw@host:587.
 _email = env.email_url("DJANGO_EMAIL_URL", default="smtp://localhost:25")
-EMAIL_BACKEND = _email["EMAIL_BACKEND"]
-EMAIL_HOST = _email["EMAIL_HOST"]
-EMAIL_PORT = _email["EMAIL_PORT"]
-EMAIL_HOST_USER = _email["EMAIL_HOST_USER"]
-EMAIL_HOST_PASSWORD = _email["EMAIL_HOST_PASSWORD"]
-EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
-EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
+MAILERS = {
+    "default": {
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {
+            "host": _email["EMAIL_HOST"],
+            "port": _email["EMAIL_PORT"],
+            "username": _email["EMAIL_HOST_USER"],
+            "password": _email["EMAIL_HOST_PASSWORD"],
+            "use_tls": bool(_email.get("EMAIL_USE_TLS", False)),
+            "use_ssl": bool(_email.get("EMAIL_USE_SSL", False)),
+            "timeout": 20,
+        },
+    }
+}
 
 SEED_DEMO_ALLOWED = False

@@ -8,7 +8,7 @@ from .base import REDIS_URL
 SECRET_KEY = "test-only-key-7c1f2e9a4b6d8f0a3c5e7b9d1f2a4c6e8b0d2f4a"  # noqa: S105
 ALLOWED_HOSTS = ["localhost", "127.0.0.1", "testserver"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Unit tests run tasks in-process. The integration tests turn eagerness off and talk to a real
