@@ -47,7 +47,9 @@ def demo_program_seed() -> SeedResult:
         program = Program.objects.filter(
             name=DEMO_PROGRAM_NAME, institution=DEMO_INSTITUTION
         ).first() or program_create(
-            actor=None, name=DEMO_PROGRAM_NAME, institution=DEMO_INSTITUTION,
+            actor=None,
+            name=DEMO_PROGRAM_NAME,
+            institution=DEMO_INSTITUTION,
             timezone=DEMO_TIMEZONE,
         )
         users_created = memberships_created = 0

@@ -20,4 +20,3 @@ def assert_role_page_access(client, ours, theirs, path: str, allowed: set[str]) 
         client.force_login(theirs.user(role))
         assert client.get(path).status_code == 404, f"{role} of another program saw {path}"
     client.logout()
-

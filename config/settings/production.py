@@ -24,7 +24,9 @@ DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
 
 REDIS_URL = env.str_("REDIS_URL")
 CELERY_BROKER_URL = REDIS_URL
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+}
 
 # --- HTTPS and cookies (TLS terminates at the reverse proxy, which sets X-Forwarded-Proto) ---
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -31,7 +31,9 @@ def test_session_purge_expired_removes_only_expired_sessions():
 
 @pytest.mark.django_db
 def test_user_ensure_creates_once_and_never_touches_an_existing_user():
-    user, created = user_ensure(email=" New@Example.test ", full_name="Dr. New", password="pw-1-abc")
+    user, created = user_ensure(
+        email=" New@Example.test ", full_name="Dr. New", password="pw-1-abc"
+    )
     assert created and user.email == "new@example.test" and user.check_password("pw-1-abc")
 
     again, created_again = user_ensure(email="new@example.test", full_name="Other", password="x")

@@ -28,7 +28,11 @@ def test_any_other_page_sends_anonymous_visitors_to_sign_in(client):
 def test_signup_is_closed(client):
     response = client.post(
         "/accounts/signup/",
-        {"email": "walk-in@example.test", "password1": "Sup3r-secret!", "password2": "Sup3r-secret!"},
+        {
+            "email": "walk-in@example.test",
+            "password1": "Sup3r-secret!",
+            "password2": "Sup3r-secret!",
+        },
     )
     assert b"Sign Up Closed" in response.content or b"closed" in response.content.lower()
     from accounts.models import User

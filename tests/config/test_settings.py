@@ -22,7 +22,12 @@ def manage(*args: str, drop: str | None = None) -> subprocess.CompletedProcess:
     env["DJANGO_SETTINGS_MODULE"] = "config.settings.production"
     return subprocess.run(
         [sys.executable, "manage.py", *args],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 
@@ -47,4 +52,12 @@ def test_production_security_settings():
         " bool(s.SECURE_CSP), s.SEED_DEMO_ALLOWED, s.DEBUG)"
     )
     result = manage("shell", "-c", code)
-    assert result.stdout.strip().splitlines()[-1].split() == ["True", "True", "True", "True", "True", "False", "False"]
+    assert result.stdout.strip().splitlines()[-1].split() == [
+        "True",
+        "True",
+        "True",
+        "True",
+        "True",
+        "False",
+        "False",
+    ]

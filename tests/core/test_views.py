@@ -40,4 +40,3 @@ def test_403_page_renders(rf, ours):
     request = rf.get("/")
     request.user = ours.fellow
     assert "You cannot do that" in render_to_string("403.html", request=request)
-

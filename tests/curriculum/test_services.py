@@ -29,12 +29,18 @@ def test_program_create_is_for_the_gme_office_only(ours):
 
 def test_membership_grant_is_idempotent_and_reactivates(ours):
     newcomer = UserFactory()
-    first = membership_grant(actor=ours.director, program=ours.program, user=newcomer, role="fellow")
-    again = membership_grant(actor=ours.coordinator, program=ours.program, user=newcomer, role="fellow")
+    first = membership_grant(
+        actor=ours.director, program=ours.program, user=newcomer, role="fellow"
+    )
+    again = membership_grant(
+        actor=ours.coordinator, program=ours.program, user=newcomer, role="fellow"
+    )
     assert first.pk == again.pk
 
     Membership.objects.filter(pk=first.pk).update(is_active=False)
-    revived = membership_grant(actor=ours.director, program=ours.program, user=newcomer, role="fellow")
+    revived = membership_grant(
+        actor=ours.director, program=ours.program, user=newcomer, role="fellow"
+    )
     assert revived.pk == first.pk and revived.is_active
 
 

@@ -14,10 +14,11 @@ class Command(BaseCommand):
                 "published password."
             )
         result = demo_program_seed()
+        created = result.users_created + result.memberships_created
+        outcome = "loaded" if created else "already loaded, nothing changed"
         self.stdout.write(
             f"{result.program.name}: {result.users_created} users and "
-            f"{result.memberships_created} roles created "
-            f"({'already loaded, nothing changed' if not result.users_created + result.memberships_created else 'loaded'})."
+            f"{result.memberships_created} roles created ({outcome})."
         )
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for email, full_name, role in DEMO_PEOPLE:
