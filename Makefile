@@ -20,7 +20,7 @@ run: install
 	@bash scripts/run.sh
 
 test: install
-	DJANGO_ALLOW_ASYNC_UNSAFE=true .venv/bin/pytest $(PYTEST_ARGS)
+	.venv/bin/pytest $(PYTEST_ARGS)
 
 lint: install
 	.venv/bin/ruff check .

@@ -17,7 +17,10 @@ PRODUCTION_ENV = {
 
 
 def manage(*args: str, drop: str | None = None) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in PRODUCTION_ENV and k != "CI"}
+    # A clean production environment: nothing inherited from the test run (the browser tests set
+    # DJANGO_ALLOW_ASYNC_UNSAFE, which check --deploy rightly rejects).
+    inherited = {"PATH", "HOME", "LANG", "PYTHONPATH", "VIRTUAL_ENV"}
+    env = {k: v for k, v in os.environ.items() if k in inherited}
     env |= {k: v for k, v in PRODUCTION_ENV.items() if k != drop}
     env["DJANGO_SETTINGS_MODULE"] = "config.settings.production"
     return subprocess.run(
