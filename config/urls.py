@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("curriculum.urls")),
     path("", include("trainees.urls")),
     path("", include("assessments.urls")),
+    path("", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
