@@ -1,9 +1,24 @@
+import secrets
 from datetime import datetime
 from typing import TYPE_CHECKING
+from urllib.parse import urljoin
+from zoneinfo import ZoneInfo
 
+from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
+
+from curriculum.models import Membership, Program
+from curriculum.permissions import can_manage_roster
+from curriculum.services import membership_grant
+
+from .models import INVITABLE_ROLES, INVITATION_TTL, Invitation, invitation_token_hash
 
 if TYPE_CHECKING:
     from .models import User
@@ -34,3 +49,194 @@ def user_ensure(*, email: str, full_name: str, password: str) -> tuple["User", b
         user.full_clean()
         user.save()
     return user, True
+
+
+ROSTER_REFUSED = "Only the program director or coordinator can change the roster."
+
+
+def invitation_create(
+    *, actor, program: Program, email: str, full_name: str, role: str, base_url: str
+) -> Invitation:
+    """Invite someone to a fellow or faculty role and email them a link (after commit).
+
+    Re-inviting the same person to the same role withdraws the earlier open invitation, so only
+    the newest link works.
+    """
+    from .models import User
+
+    if not can_manage_roster(actor, program):
+        raise PermissionDenied(ROSTER_REFUSED)
+    if role not in INVITABLE_ROLES:
+        raise ValidationError(
+            {"role": "Only fellows and faculty can be invited here."}, code="role"
+        )
+    email = User.objects.normalize_email(email.strip()).lower()
+    if Membership.objects.filter(
+        program=program, user__email__iexact=email, role=role, is_active=True
+    ).exists():
+        raise ValidationError(
+            {
+                "email": f"{email} already has the {Membership.Role(role).label.lower()} role "
+                "in this program."
+            },
+            code="already_member",
+        )
+    token = secrets.token_urlsafe(32)
+    now = timezone.now()
+    invitation = Invitation(
+        program=program,
+        email=email,
+        full_name=full_name.strip(),
+        role=role,
+        invited_by=actor,
+        token_hash=invitation_token_hash(token),
+        expires_at=now + INVITATION_TTL,
+    )
+    with transaction.atomic():
+        Invitation.objects.filter(
+            program=program,
+            email=email,
+            role=role,
+            accepted_at__isnull=True,
+            revoked_at__isnull=True,
+        ).update(revoked_at=now, updated_at=now)
+        invitation.full_clean()
+        invitation.save()
+        link = urljoin(base_url, reverse("accounts:invitation_accept", kwargs={"token": token}))
+        transaction.on_commit(lambda: _invitation_send(invitation=invitation, link=link))
+    return invitation
+
+
+def _invitation_send(*, invitation: Invitation, link: str) -> None:
+    body = render_to_string(
+        "accounts/email/invitation.txt",
+        {
+            "invitation": invitation,
+            "link": link,
+            "expires_on": _program_date(invitation.expires_at, invitation.program),
+        },
+    )
+    send_mail(
+        subject=f"[Fellowship] You are invited to join {invitation.program.name}",
+        message=body,
+        from_email=None,
+        recipient_list=[invitation.email],
+    )
+
+
+def _program_date(moment: datetime, program: Program) -> str:
+    return date_format(timezone.localtime(moment, ZoneInfo(program.timezone)), "F j, Y")
+
+
+def invitation_revoke(*, actor, invitation: Invitation) -> Invitation:
+    """Withdraw an invitation that has not been accepted; its link stops working."""
+    if not can_manage_roster(actor, invitation.program):
+        raise PermissionDenied(ROSTER_REFUSED)
+    with transaction.atomic():
+        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if invitation.accepted_at is not None:
+            raise ValidationError("This invitation has already been accepted.", code="used")
+        if invitation.revoked_at is None:
+            invitation.revoked_at = timezone.now()
+            invitation.save(update_fields=["revoked_at", "updated_at"])
+    return invitation
+
+
+def invitation_refusal(invitation: Invitation | None) -> ValidationError | None:
+    """Why this invitation link cannot be used, in plain words; ``None`` when it can.
+
+    The error's ``code`` is ``unknown``, ``used``, ``expired`` or ``revoked``.
+    """
+    if invitation is None:
+        return ValidationError(
+            "This invitation link is not valid. Check that you opened the whole link from the "
+            "email, or ask your program coordinator for a new invitation.",
+            code="unknown",
+        )
+    status = invitation.status
+    if status == Invitation.Status.ACCEPTED:
+        return ValidationError(
+            "This invitation has already been used. Sign in instead.", code="used"
+        )
+    if status == Invitation.Status.REVOKED:
+        return ValidationError(
+            "This invitation was withdrawn. If you were sent a newer invitation, use the link in "
+            "that email; otherwise ask your program coordinator for a new one.",
+            code="revoked",
+        )
+    if status == Invitation.Status.EXPIRED:
+        expired_on = _program_date(invitation.expires_at, invitation.program)
+        return ValidationError(
+            f"This invitation expired on {expired_on}. Ask your program coordinator for a new one.",
+            code="expired",
+        )
+    return None
+
+
+def invitation_accept(*, token: str, password: str | None) -> "User":
+    """Accept an invitation: create the account (or reuse the existing one) and grant the role.
+
+    A new account gets ``password`` (checked by the password validators). An existing account
+    keeps its password; ``password`` is ignored and the person signs in as usual. The invitation
+    row is locked, so a double submit accepts once and the second sees "already used".
+    """
+    from .models import User
+
+    with transaction.atomic():
+        invitation = (
+            Invitation.objects.select_for_update()
+            .select_related("program")
+            .filter(token_hash=invitation_token_hash(token))
+            .first()
+        )
+        refusal = invitation_refusal(invitation)
+        if refusal is not None:
+            raise refusal
+        user = User.objects.filter(email__iexact=invitation.email).first()
+        if user is None:
+            user = User(email=invitation.email, full_name=invitation.full_name)
+            try:
+                validate_password(password or "", user=user)
+            except ValidationError as error:
+                raise ValidationError({"password": error.error_list}) from None
+            user.set_password(password)
+            user.full_clean()
+            user.save()
+        membership_grant(actor=None, program=invitation.program, user=user, role=invitation.role)
+        invitation.accepted_at = timezone.now()
+        invitation.accepted_user = user
+        invitation.full_clean()
+        invitation.save(update_fields=["accepted_at", "accepted_user", "updated_at"])
+    return user
+
+
+def membership_deactivate(*, actor, membership: Membership) -> Membership:
+    """Take a role away without deleting anything: history stays attached to the person.
+
+    Nobody deactivates their own role (a director would lock themself out of the roster).
+    """
+    if not can_manage_roster(actor, membership.program):
+        raise PermissionDenied(ROSTER_REFUSED)
+    if membership.user_id == actor.pk:
+        raise ValidationError(
+            "You cannot deactivate your own role. Ask another director or coordinator.",
+            code="self",
+        )
+    return _membership_set_active(membership=membership, is_active=False)
+
+
+def membership_reactivate(*, actor, membership: Membership) -> Membership:
+    """Give a deactivated role back, with everything recorded under it."""
+    if not can_manage_roster(actor, membership.program):
+        raise PermissionDenied(ROSTER_REFUSED)
+    return _membership_set_active(membership=membership, is_active=True)
+
+
+def _membership_set_active(*, membership: Membership, is_active: bool) -> Membership:
+    with transaction.atomic():
+        membership = Membership.objects.select_for_update().get(pk=membership.pk)
+        if membership.is_active != is_active:
+            membership.is_active = is_active
+            membership.full_clean()
+            membership.save(update_fields=["is_active", "updated_at"])
+    return membership

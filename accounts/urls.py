@@ -1,4 +1,25 @@
-from django.urls import path  # noqa: F401  (invitation and roster routes arrive with the roster work)
+from django.urls import path
+
+from . import views
 
 app_name = "accounts"
-urlpatterns: list = []
+urlpatterns = [
+    path("programs/<int:program_id>/people/", views.people, name="people"),
+    path("programs/<int:program_id>/people/invite/", views.people_invite, name="people_invite"),
+    path(
+        "programs/<int:program_id>/people/<int:membership_id>/deactivate/",
+        views.people_deactivate,
+        name="people_deactivate",
+    ),
+    path(
+        "programs/<int:program_id>/people/<int:membership_id>/reactivate/",
+        views.people_reactivate,
+        name="people_reactivate",
+    ),
+    path(
+        "programs/<int:program_id>/people/invitations/<int:invitation_id>/revoke/",
+        views.invitation_revoke_view,
+        name="invitation_revoke",
+    ),
+    path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
+]

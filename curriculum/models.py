@@ -2,6 +2,7 @@ import zoneinfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 
@@ -90,3 +91,151 @@ class Membership(TimeStampedModel):
     def get_absolute_url(self) -> str:
         """The home page of this role in this program."""
         return reverse(self.HOME_URL_NAMES[self.role], kwargs={"program_id": self.program_id})
+
+
+class MilestoneSet(TimeStampedModel):
+    """One version of a specialty's milestones, as loaded by one program.
+
+    A program owns its copy so it may load the official descriptor text; ratings will point at
+    this set's subcompetencies, so a set is never edited in place: a new version is a new set.
+    """
+
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="milestone_sets")
+    specialty = models.CharField(max_length=100)
+    version = models.CharField(max_length=20, help_text='As ACGME numbers it, e.g. "2.0".')
+    effective_date = models.DateField()
+
+    class Meta:
+        ordering = ["specialty", "-effective_date", "version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "specialty", "version"],
+                name="curriculum_milestoneset_unique_version",
+                violation_error_message="This version of the milestones is already loaded.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.specialty} Milestones {self.version}"
+
+    def get_absolute_url(self) -> str:
+        return reverse(
+            "curriculum:milestone_set_detail",
+            kwargs={"program_id": self.program_id, "set_id": self.pk},
+        )
+
+
+class Competency(TimeStampedModel):
+    """One of the six ACGME core competencies within a milestone set (e.g. PC, Patient Care)."""
+
+    milestone_set = models.ForeignKey(
+        MilestoneSet, on_delete=models.PROTECT, related_name="competencies"
+    )
+    code = models.CharField(max_length=10)
+    name = models.CharField(max_length=100)
+    order = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["milestone_set", "order"]
+        verbose_name_plural = "competencies"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["milestone_set", "code"], name="curriculum_competency_unique_code"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+def validate_seed_domains(value) -> None:
+    allowed = Subcompetency.SeedDomain.values
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ValidationError("Seed domains must be a list of domain names.")
+    unknown = [item for item in value if item not in allowed]
+    if unknown:
+        raise ValidationError(
+            "Unknown seed domain(s): %(unknown)s (use %(allowed)s).",
+            params={"unknown": ", ".join(unknown), "allowed": ", ".join(allowed)},
+        )
+    if len(set(value)) != len(value):
+        raise ValidationError("A seed domain is listed twice.")
+
+
+class Subcompetency(TimeStampedModel):
+    """A milestone such as PC4, with our summary and the seed domains it serves.
+
+    ``milestone_set`` repeats ``competency.milestone_set`` so the database can keep codes
+    unique within a set and later ratings can filter by set without a join.
+    """
+
+    class SeedDomain(models.TextChoices):
+        ASSESSMENT = "assessment", "Pain assessment and diagnosis"
+        INTERVENTIONAL = "interventional", "Interventional techniques"
+        PHARMACOLOGY = "pharmacology", "Pharmacology"
+        COMMUNICATION = "communication", "Patient-centred care and communication"
+        INTERDISCIPLINARY = "interdisciplinary", "Interdisciplinary approach"
+
+    milestone_set = models.ForeignKey(
+        MilestoneSet, on_delete=models.PROTECT, related_name="subcompetencies"
+    )
+    competency = models.ForeignKey(
+        Competency, on_delete=models.PROTECT, related_name="subcompetencies"
+    )
+    code = models.CharField(max_length=10)
+    title = models.CharField(max_length=200)
+    summary = models.TextField(blank=True)
+    seed_domains = models.JSONField(default=list, blank=True, validators=[validate_seed_domains])
+    order = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["competency__order", "order"]
+        verbose_name_plural = "subcompetencies"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["milestone_set", "code"], name="curriculum_subcompetency_unique_code"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title}"
+
+    def clean(self) -> None:
+        if (
+            self.competency_id
+            and self.milestone_set_id
+            and self.competency.milestone_set_id != self.milestone_set_id
+        ):
+            raise ValidationError("The subcompetency and its competency belong to different sets.")
+
+    def get_seed_domain_labels(self) -> list[str]:
+        return [self.SeedDomain(value).label for value in self.seed_domains]
+
+
+class LevelDescriptor(TimeStampedModel):
+    """What a fellow at one level (1-5) of a subcompetency does."""
+
+    LEVELS = range(1, 6)
+
+    subcompetency = models.ForeignKey(
+        Subcompetency, on_delete=models.PROTECT, related_name="levels"
+    )
+    level = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["subcompetency", "level"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subcompetency", "level"], name="curriculum_leveldescriptor_unique_level"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(level__gte=1, level__lte=5),
+                name="curriculum_leveldescriptor_level_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subcompetency.code} level {self.level}"

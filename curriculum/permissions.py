@@ -14,3 +14,8 @@ def has_program_role(user, program: Program, roles) -> bool:
 def can_manage_roster(user, program: Program) -> bool:
     """Directors and coordinators run the roster; a superuser may too (GME office set-up)."""
     return bool(user.is_superuser) or has_program_role(user, program, Membership.STAFF_ROLES)
+
+
+def can_manage_curriculum(user, program: Program) -> bool:
+    """Only the program director loads or imports milestone sets (they drive ratings)."""
+    return has_program_role(user, program, [Membership.Role.DIRECTOR])

@@ -2,9 +2,16 @@
 
 from collections.abc import Iterable
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
-from .models import Membership, Program
+from .models import (
+    Competency,
+    LevelDescriptor,
+    Membership,
+    MilestoneSet,
+    Program,
+    Subcompetency,
+)
 
 
 def membership_list(*, user) -> QuerySet[Membership]:
@@ -49,3 +56,28 @@ def program_role_counts(*, program: Program) -> dict[str, int]:
         }
     )
     return counts
+
+
+def milestone_set_list(*, user, program: Program) -> QuerySet[MilestoneSet]:
+    """The program's milestone sets, for any active member of that program."""
+    return (
+        MilestoneSet.objects.filter(program=program, program__in=program_list(user=user))
+        .annotate(subcompetency_count=Count("subcompetencies"))
+        .order_by("specialty", "-effective_date", "version")
+    )
+
+
+def milestone_set_full_list(*, user, program: Program) -> QuerySet[MilestoneSet]:
+    """Like ``milestone_set_list``, with competencies, subcompetencies and level descriptors
+    prefetched in order: three extra queries, however large the set."""
+    levels = Prefetch("levels", queryset=LevelDescriptor.objects.order_by("level"))
+    subcompetencies = Prefetch(
+        "subcompetencies", queryset=Subcompetency.objects.order_by("order").prefetch_related(levels)
+    )
+    competencies = Prefetch(
+        "competencies",
+        queryset=Competency.objects.order_by("order").prefetch_related(subcompetencies),
+    )
+    return MilestoneSet.objects.filter(
+        program=program, program__in=program_list(user=user)
+    ).prefetch_related(competencies)

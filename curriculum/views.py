@@ -1,11 +1,27 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header
+from django.utils.text import slugify
+from django.views.decorators.http import require_POST
 
 from core.htmx import render_page_or_partial
 
+from . import milestones
+from .forms import MilestoneSetImportForm
 from .models import Membership
-from .selectors import membership_list, program_list, program_member_list, program_role_counts
+from .permissions import can_manage_curriculum
+from .selectors import (
+    membership_list,
+    milestone_set_full_list,
+    milestone_set_list,
+    program_list,
+    program_member_list,
+    program_role_counts,
+)
+from .services import milestone_set_import, milestone_set_load_default
 
 ROSTER_PAGE_SIZE = 25
 
@@ -30,3 +46,93 @@ def program_overview(request: HttpRequest, program_id: int) -> HttpResponse:
         "roster_page": roster.get_page(request.GET.get("page")),
     }
     return render_page_or_partial(request, "curriculum/program_overview.html", "roster", context)
+
+
+MILESTONE_CONTENT_TYPES = {
+    "yaml": "application/yaml; charset=utf-8",
+    "csv": "text/csv; charset=utf-8",
+}
+
+
+def _milestone_set_list_response(
+    request: HttpRequest, program, import_form: MilestoneSetImportForm | None = None
+) -> HttpResponse:
+    milestone_sets = list(milestone_set_list(user=request.user, program=program))
+    can_manage = can_manage_curriculum(request.user, program)
+    context = {
+        "program": program,
+        "milestone_sets": milestone_sets,
+        "can_manage": can_manage,
+        "default_loaded": any(
+            (ms.specialty, ms.version) == (milestones.DEFAULT_SPECIALTY, milestones.DEFAULT_VERSION)
+            for ms in milestone_sets
+        ),
+        "default_name": f"{milestones.DEFAULT_SPECIALTY} {milestones.DEFAULT_VERSION}",
+    }
+    if can_manage:
+        context["import_form"] = import_form or MilestoneSetImportForm(program_id=program.pk)
+    return render(request, "curriculum/milestone_set_list.html", context)
+
+
+def milestone_set_list_page(request: HttpRequest, program_id: int) -> HttpResponse:
+    """Every member sees the program's milestone sets; the director also loads and imports."""
+    program = get_object_or_404(program_list(user=request.user), pk=program_id)
+    return _milestone_set_list_response(request, program)
+
+
+@require_POST
+def milestone_set_import_page(request: HttpRequest, program_id: int) -> HttpResponse:
+    program = get_object_or_404(program_list(user=request.user), pk=program_id)
+    if not can_manage_curriculum(request.user, program):
+        raise PermissionDenied
+    form = MilestoneSetImportForm(request.POST, request.FILES, program_id=program.pk)
+    if form.is_valid():
+        try:
+            milestone_set = milestone_set_import(
+                actor=request.user,
+                program=program,
+                content=form.cleaned_data["content"],
+                file_format=form.cleaned_data["file_format"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Imported {milestone_set}.")
+            return redirect(milestone_set.get_absolute_url())
+    return _milestone_set_list_response(request, program, import_form=form)
+
+
+@require_POST
+def milestone_set_load_default_page(request: HttpRequest, program_id: int) -> HttpResponse:
+    program = get_object_or_404(program_list(user=request.user), pk=program_id)
+    if not can_manage_curriculum(request.user, program):
+        raise PermissionDenied
+    milestone_set = milestone_set_load_default(actor=request.user, program=program)
+    messages.success(request, f"{milestone_set} is loaded.")
+    return redirect(milestone_set.get_absolute_url())
+
+
+def milestone_set_detail_page(request: HttpRequest, program_id: int, set_id: int) -> HttpResponse:
+    """Competencies, subcompetencies, their seed domains and level descriptors."""
+    program = get_object_or_404(program_list(user=request.user), pk=program_id)
+    milestone_set = get_object_or_404(
+        milestone_set_full_list(user=request.user, program=program), pk=set_id
+    )
+    context = {"program": program, "milestone_set": milestone_set}
+    return render(request, "curriculum/milestone_set_detail.html", context)
+
+
+def milestone_set_export(
+    request: HttpRequest, program_id: int, set_id: int, file_format: str
+) -> HttpResponse:
+    program = get_object_or_404(program_list(user=request.user), pk=program_id)
+    milestone_set = get_object_or_404(
+        milestone_set_full_list(user=request.user, program=program), pk=set_id
+    )
+    content = milestones.dump(milestones.milestone_set_to_data(milestone_set), file_format)
+    filename = (
+        f"{slugify(milestone_set.specialty)}-milestones-{milestone_set.version}.{file_format}"
+    )
+    response = HttpResponse(content, content_type=MILESTONE_CONTENT_TYPES[file_format])
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response

@@ -48,3 +48,40 @@ def test_role_counts_count_active_members_only(ours):
 def test_deactivated_member_loses_access(ours):
     Membership.objects.filter(user=ours.director).update(is_active=False)
     assert list(program_list(user=ours.director)) == []
+
+
+def test_milestone_sets_are_visible_to_every_member_of_their_program_only(ours, theirs):
+    from curriculum.selectors import milestone_set_full_list, milestone_set_list
+    from curriculum.services import milestone_set_load_default
+
+    ours_set = milestone_set_load_default(actor=None, program=ours.program)
+    milestone_set_load_default(actor=None, program=theirs.program)
+    for role in Role.values:
+        assert list(milestone_set_list(user=ours.user(role), program=ours.program)) == [ours_set]
+        assert list(milestone_set_full_list(user=ours.user(role), program=ours.program)) == [
+            ours_set
+        ]
+        assert list(milestone_set_list(user=theirs.user(role), program=ours.program)) == []
+        assert list(milestone_set_full_list(user=theirs.user(role), program=ours.program)) == []
+    assert list(milestone_set_list(user=AnonymousUser(), program=ours.program)) == []
+    assert (
+        milestone_set_list(user=ours.fellow, program=ours.program).get().subcompetency_count == 18
+    )
+
+    Membership.objects.filter(user=ours.fellow).update(is_active=False)
+    assert list(milestone_set_list(user=ours.fellow, program=ours.program)) == []
+
+
+def test_milestone_set_full_list_prefetches_the_tree_in_order(ours, django_assert_num_queries):
+    from curriculum.selectors import milestone_set_full_list
+    from curriculum.services import milestone_set_load_default
+
+    milestone_set_load_default(actor=None, program=ours.program)
+    with django_assert_num_queries(4):  # sets, competencies, subcompetencies, descriptors
+        (milestone_set,) = milestone_set_full_list(user=ours.fellow, program=ours.program)
+        tree = [
+            (sub.code, [d.level for d in sub.levels.all()])
+            for competency in milestone_set.competencies.all()
+            for sub in competency.subcompetencies.all()
+        ]
+    assert tree[0] == ("PC1", [1, 2, 3, 4, 5]) and tree[-1][0] == "ICS3" and len(tree) == 18

@@ -83,3 +83,189 @@ def test_overview_query_count_does_not_grow_with_the_roster(client):
             MembershipFactory(program=program, role=Role.FELLOW)
         counts[fellows] = overview_queries(client, program, director)
     assert counts[2] == counts[30] == 8, counts
+
+
+# Milestone sets ---------------------------------------------------------------------------------
+
+
+def milestone_counts() -> tuple[int, int]:
+    from curriculum.models import LevelDescriptor, MilestoneSet
+
+    return MilestoneSet.objects.count(), LevelDescriptor.objects.count()
+
+
+def upload(name: str, content: str):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, content.encode(), content_type="application/octet-stream")
+
+
+def test_milestone_pages_access_matrix(client, ours, theirs):
+    from curriculum.services import milestone_set_load_default
+
+    milestone_set = milestone_set_load_default(actor=None, program=ours.program)
+    everyone = set(Role.values)
+    base = f"/programs/{ours.program.pk}/milestones/"
+    for path in (
+        base,
+        f"{base}{milestone_set.pk}/",
+        f"{base}{milestone_set.pk}/export.yaml",
+        f"{base}{milestone_set.pk}/export.csv",
+    ):
+        assert_role_page_access(client, ours, theirs, path, allowed=everyone)
+
+
+def test_another_programs_set_is_404_under_our_program(client, ours, theirs):
+    from curriculum.services import milestone_set_load_default
+
+    their_set = milestone_set_load_default(actor=None, program=theirs.program)
+    client.force_login(ours.director)
+    assert client.get(f"/programs/{ours.program.pk}/milestones/{their_set.pk}/").status_code == 404
+
+
+def test_director_sees_load_and_import_others_only_read(client, ours):
+    path = f"/programs/{ours.program.pk}/milestones/"
+    client.force_login(ours.director)
+    page = client.get(path).content.decode()
+    assert "Load the Pain Medicine 2.0 set" in page and 'type="file"' in page
+    assert 'for="id_file"' in page and 'enctype="multipart/form-data"' in page
+    for role in ("coordinator", "faculty", "fellow"):
+        client.force_login(ours.user(role))
+        page = client.get(path).content.decode()
+        assert "No milestone set is loaded yet" in page
+        assert "Load the Pain Medicine" not in page and 'type="file"' not in page
+
+
+def test_director_loads_the_default_set_once(client, ours):
+    client.force_login(ours.director)
+    path = f"/programs/{ours.program.pk}/milestones/load-default/"
+    response = client.post(path)
+    assert response.status_code == 302
+    assert client.post(path).status_code == 302
+    assert milestone_counts() == (1, 90)
+    page = client.get(response["Location"]).content.decode()
+    assert "PC4 · Demonstrates Skill in Performing Interventions" in page
+    assert "Interventional techniques" in page and "graduation target" in page
+    listing = client.get(f"/programs/{ours.program.pk}/milestones/").content.decode()
+    assert "Load the Pain Medicine 2.0 set" not in listing and "18 subcompetencies" in listing
+
+
+def test_director_import_with_a_bad_file_lists_every_problem_and_saves_nothing(client, ours):
+    from tests.curriculum.test_milestones import csv_row, csv_text
+
+    content = csv_text(
+        [csv_row(code="PC1"), csv_row(code="PC2", seeds="surgery"), csv_row(code="PC1")]
+    )
+    client.force_login(ours.director)
+    response = client.post(
+        f"/programs/{ours.program.pk}/milestones/import/", {"file": upload("set.csv", content)}
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Nothing was imported" in page
+    assert "row 3: seed domain &#x27;surgery&#x27; is not one of" in page
+    assert "subcompetency PC1 appears twice" in page
+    assert milestone_counts() == (0, 0)
+
+
+def test_director_import_refuses_wrong_extension_and_oversized_files(client, ours):
+    client.force_login(ours.director)
+    path = f"/programs/{ours.program.pk}/milestones/import/"
+    page = client.post(path, {"file": upload("set.txt", "a: b")}).content.decode()
+    assert "Choose a .yaml, .yml or .csv file." in page
+    big = "#" * (1024 * 1024 + 1)
+    page = client.post(path, {"file": upload("set.yaml", big)}).content.decode()
+    assert "The file is larger than 1 MB." in page
+    assert milestone_counts() == (0, 0)
+
+
+def test_director_imports_a_yml_file_and_lands_on_the_set(client, ours):
+    from curriculum import milestones
+    from tests.curriculum.test_milestones import small_set
+
+    client.force_login(ours.director)
+    content = milestones.dump_yaml(small_set())
+    response = client.post(
+        f"/programs/{ours.program.pk}/milestones/import/", {"file": upload("v1.yml", content)}
+    )
+    assert response.status_code == 302
+    assert milestone_counts() == (1, 15)
+    assert (
+        "Imported Pain Medicine Milestones 1.0."
+        in client.get(response["Location"]).content.decode()
+    )
+
+
+def test_non_directors_cannot_import_or_load(client, ours, theirs):
+    from curriculum import milestones
+    from tests.curriculum.test_milestones import small_set
+
+    content = milestones.dump_yaml(small_set())
+    for user, expected in [
+        (ours.coordinator, 403),
+        (ours.faculty, 403),
+        (ours.fellow, 403),
+        (theirs.director, 404),
+    ]:
+        client.force_login(user)
+        base = f"/programs/{ours.program.pk}/milestones/"
+        response = client.post(f"{base}import/", {"file": upload("set.yaml", content)})
+        assert response.status_code == expected, user
+        assert client.post(f"{base}load-default/").status_code == expected
+    client.logout()
+    assert client.post(f"/programs/{ours.program.pk}/milestones/load-default/").status_code == 302
+    assert milestone_counts() == (0, 0)
+    client.force_login(ours.director)
+    assert client.get(f"/programs/{ours.program.pk}/milestones/import/").status_code == 405
+
+
+def test_export_downloads_yaml_and_csv_that_import_back(client, ours):
+    from curriculum import milestones
+    from curriculum.services import milestone_set_import
+    from tests.curriculum.test_milestones import small_set
+
+    data = small_set()
+    milestone_set = milestone_set_import(
+        actor=None, program=ours.program, content=milestones.dump_yaml(data), file_format="yaml"
+    )
+    client.force_login(ours.fellow)
+    base = f"/programs/{ours.program.pk}/milestones/{milestone_set.pk}/export"
+    for file_format, content_type in (
+        ("yaml", "application/yaml; charset=utf-8"),
+        ("csv", "text/csv; charset=utf-8"),
+    ):
+        response = client.get(f"{base}.{file_format}")
+        assert response["Content-Type"] == content_type
+        assert response["Content-Disposition"] == (
+            f'attachment; filename="pain-medicine-milestones-1.0.{file_format}"'
+        )
+        body = response.content.decode()
+        assert body == milestones.dump(data, file_format)
+        assert milestones.parse(body, file_format) == data
+
+
+def detail_queries(client, user, program, subcompetencies: int) -> int:
+    from curriculum import milestones
+    from curriculum.services import milestone_set_import
+    from tests.curriculum.test_milestones import small_set
+
+    content = milestones.dump_yaml(small_set(subcompetencies=subcompetencies))
+    milestone_set = milestone_set_import(
+        actor=None, program=program, content=content, file_format="yaml"
+    )
+    client.force_login(user)
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(f"/programs/{program.pk}/milestones/{milestone_set.pk}/")
+    assert response.status_code == 200
+    assert f"PC{subcompetencies} · Title {subcompetencies}" in response.content.decode()
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.django_db
+def test_milestone_detail_query_count_does_not_grow_with_the_set(client):
+    counts = {}
+    for size in (1, 40):
+        program = ProgramFactory()
+        fellow = MembershipFactory(program=program, role=Role.FELLOW).user
+        counts[size] = detail_queries(client, fellow, program, size)
+    assert counts[1] == counts[40], counts

@@ -1,0 +1,158 @@
+"""Roster management (invite, deactivate, reactivate) and the public invitation-accept page."""
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from curriculum.models import Membership, Program
+from curriculum.selectors import program_list, program_member_list
+
+from .forms import InvitationAcceptForm, InvitationForm
+from .selectors import invitation_get_for_token, invitation_has_account, invitation_open_list
+from .services import (
+    invitation_accept as invitation_accept_service,
+)
+from .services import (
+    invitation_create,
+    invitation_refusal,
+    invitation_revoke,
+    membership_deactivate,
+    membership_reactivate,
+)
+
+PEOPLE_PAGE_SIZE = 25
+REFUSAL_STATUS = {"unknown": 404, "used": 410, "expired": 410, "revoked": 410}
+
+
+def _staff_program(request: HttpRequest, program_id: int) -> Program:
+    return get_object_or_404(
+        program_list(user=request.user, roles=Membership.STAFF_ROLES), pk=program_id
+    )
+
+
+def _people_page(request: HttpRequest, program: Program, invite_form: InvitationForm):
+    members = Paginator(program_member_list(user=request.user, program=program), PEOPLE_PAGE_SIZE)
+    context = {
+        "program": program,
+        "members_page": members.get_page(request.GET.get("page")),
+        "invitations": invitation_open_list(user=request.user, program=program),
+        "invite_form": invite_form,
+    }
+    return render(request, "accounts/people.html", context)
+
+
+def people(request: HttpRequest, program_id: int) -> HttpResponse:
+    """Director and coordinator: who is in the program, who is invited, and the invite form."""
+    program = _staff_program(request, program_id)
+    return _people_page(request, program, InvitationForm())
+
+
+@require_POST
+def people_invite(request: HttpRequest, program_id: int) -> HttpResponse:
+    program = _staff_program(request, program_id)
+    form = InvitationForm(request.POST)
+    if form.is_valid():
+        try:
+            invitation = invitation_create(
+                actor=request.user,
+                program=program,
+                base_url=request.build_absolute_uri("/"),
+                **form.cleaned_data,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Invitation sent to {invitation.email}.")
+            return redirect("accounts:people", program_id=program.pk)
+    return _people_page(request, program, form)
+
+
+@require_POST
+def people_deactivate(request: HttpRequest, program_id: int, membership_id: int) -> HttpResponse:
+    return _membership_change(request, program_id, membership_id, membership_deactivate)
+
+
+@require_POST
+def people_reactivate(request: HttpRequest, program_id: int, membership_id: int) -> HttpResponse:
+    return _membership_change(request, program_id, membership_id, membership_reactivate)
+
+
+def _membership_change(request, program_id: int, membership_id: int, service) -> HttpResponse:
+    program = _staff_program(request, program_id)
+    membership = get_object_or_404(
+        program_member_list(user=request.user, program=program), pk=membership_id
+    )
+    try:
+        membership = service(actor=request.user, membership=membership)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        state = "reactivated" if membership.is_active else "deactivated"
+        messages.success(request, f"{membership.user} ({membership.get_role_display()}) {state}.")
+    return redirect("accounts:people", program_id=program.pk)
+
+
+@require_POST
+def invitation_revoke_view(request: HttpRequest, program_id: int, invitation_id: int):
+    program = _staff_program(request, program_id)
+    invitation = get_object_or_404(
+        invitation_open_list(user=request.user, program=program), pk=invitation_id
+    )
+    try:
+        invitation_revoke(actor=request.user, invitation=invitation)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"Invitation to {invitation.email} withdrawn.")
+    return redirect("accounts:people", program_id=program.pk)
+
+
+def _invitation_invalid(request: HttpRequest, refusal: ValidationError) -> HttpResponse:
+    return render(
+        request,
+        "accounts/invitation_invalid.html",
+        {"message": " ".join(refusal.messages), "code": refusal.code},
+        status=REFUSAL_STATUS.get(refusal.code, 410),
+    )
+
+
+@login_not_required
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    """Public: the link from the email. A new person sets a password and is signed in."""
+    invitation = invitation_get_for_token(token=token)
+    refusal = invitation_refusal(invitation)
+    if refusal is not None:
+        return _invitation_invalid(request, refusal)
+    has_account = invitation_has_account(invitation=invitation)
+    data = request.POST if request.method == "POST" else None
+    form = InvitationAcceptForm(data, needs_password=not has_account)
+    if request.method == "POST" and form.is_valid():
+        password = form.cleaned_data.get("password1")
+        try:
+            user = invitation_accept_service(token=token, password=password)
+        except ValidationError as error:
+            if hasattr(error, "error_dict") and "password" in error.error_dict:
+                form.add_error("password1", error.error_dict["password"])
+            else:
+                return _invitation_invalid(request, error)
+        else:
+            role = invitation.get_role_display().lower()
+            if password and user.check_password(password):
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                messages.success(request, f"Welcome. You are now a {role} in {invitation.program}.")
+                return redirect("curriculum:home")
+            messages.success(
+                request,
+                f"Your {role} role in {invitation.program} was added to your account. "
+                "Sign in with your existing password.",
+            )
+            if request.user.is_authenticated and request.user.pk == user.pk:
+                return redirect("curriculum:home")
+            return redirect("account_login")
+    context = {"invitation": invitation, "form": form, "has_account": has_account}
+    return render(request, "accounts/invitation_accept.html", context)

@@ -1,0 +1,44 @@
+"""Input shape only: the services decide what is allowed."""
+
+from django import forms
+
+from .models import AcademicYear, Enrolment
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class AcademicYearForm(forms.Form):
+    start_date = forms.DateField(widget=DateInput, help_text="Usually July 1.")
+    end_date = forms.DateField(
+        widget=DateInput, required=False, help_text="Leave empty for a full year (to June 30)."
+    )
+
+
+class CohortForm(forms.Form):
+    academic_year = forms.ModelChoiceField(queryset=AcademicYear.objects.none())
+    name = forms.CharField(max_length=100, help_text='For example "Class of 2027".')
+
+    def __init__(self, *args, academic_years, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["academic_year"].queryset = academic_years
+
+
+class EnrolmentForm(forms.Form):
+    membership = forms.ModelChoiceField(queryset=None, label="Fellow")
+    start_date = forms.DateField(widget=DateInput)
+    end_date = forms.DateField(
+        widget=DateInput, required=False, help_text="Leave empty to end after the track length."
+    )
+    track_months = forms.TypedChoiceField(
+        choices=Enrolment.Track.choices,
+        coerce=int,
+        initial=Enrolment.Track.STANDARD,
+        label="Track length",
+    )
+
+    def __init__(self, *args, fellows, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["membership"].queryset = fellows
+        self.fields["membership"].label_from_instance = lambda m: m.user.display_name

@@ -1,0 +1,92 @@
+"""Scoped reads of the training pathway: every function returns only what ``user`` may see."""
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from curriculum.models import Membership, Program
+
+from .models import AcademicYear, Cohort, Enrolment
+from .permissions import can_manage_pathway, can_view_cohorts
+
+Status = Enrolment.Status
+
+
+def academic_year_list(*, user, program: Program) -> QuerySet[AcademicYear]:
+    if not can_view_cohorts(user, program):
+        return AcademicYear.objects.none()
+    return AcademicYear.objects.filter(program=program).order_by("-start_date")
+
+
+def cohort_list(*, user, program: Program) -> QuerySet[Cohort]:
+    """The program's cohorts for its staff and faculty (fellows see none), with fellow counts."""
+    if not can_view_cohorts(user, program):
+        return Cohort.objects.none()
+    return (
+        Cohort.objects.filter(program=program)
+        .select_related("program", "academic_year")
+        .annotate(
+            fellow_count=Count("enrolments"),
+            **{
+                f"{status}_count": Count("enrolments", filter=Q(enrolments__status=status))
+                for status in Status.values
+            },
+        )
+        .order_by("-academic_year__start_date", "name")
+    )
+
+
+def cohort_enrolment_list(*, user, cohort: Cohort) -> QuerySet[Enrolment]:
+    """A cohort's fellows with their user rows, in one query however many there are."""
+    if not can_view_cohorts(user, cohort.program):
+        return Enrolment.objects.none()
+    return (
+        Enrolment.objects.filter(cohort=cohort)
+        .select_related("membership__user")
+        .order_by("membership__user__full_name", "membership__user__email", "pk")
+    )
+
+
+def fellow_membership_list(*, user, program: Program) -> QuerySet[Membership]:
+    """Fellows of ``program`` whose pathway ``user`` may read: all for staff and faculty
+    (former fellows included, their history stays), only themself for a fellow."""
+    if not user.is_authenticated:
+        return Membership.objects.none()
+    fellows = Membership.objects.filter(program=program, role=Membership.Role.FELLOW)
+    if not can_view_cohorts(user, program):
+        fellows = fellows.filter(user=user, is_active=True)
+    return fellows.select_related(
+        "user", "program", "medical_education", "residency"
+    ).prefetch_related(
+        Prefetch(
+            "enrolments",
+            queryset=Enrolment.objects.select_related("cohort__academic_year").order_by(
+                "-start_date"
+            ),
+        )
+    )
+
+
+def fellowable_membership_list(*, user, program: Program) -> QuerySet[Membership]:
+    """Active fellows a director or coordinator may enrol in a cohort."""
+    if not can_manage_pathway(user, program):
+        return Membership.objects.none()
+    return (
+        Membership.objects.filter(program=program, role=Membership.Role.FELLOW, is_active=True)
+        .select_related("user")
+        .order_by("user__full_name", "user__email")
+    )
+
+
+def my_enrolment_list(*, user, program: Program) -> QuerySet[Enrolment]:
+    """The signed-in fellow's own enrolments in ``program``."""
+    if not user.is_authenticated:
+        return Enrolment.objects.none()
+    return (
+        Enrolment.objects.filter(
+            membership__user=user,
+            membership__program=program,
+            membership__role=Membership.Role.FELLOW,
+            membership__is_active=True,
+        )
+        .select_related("cohort__academic_year")
+        .order_by("-start_date")
+    )
