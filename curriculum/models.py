@@ -28,6 +28,13 @@ class Program(TimeStampedModel):
         validators=[validate_timezone],
         help_text="Deadlines and reminders follow this time zone.",
     )
+    evaluation_due_days = models.PositiveSmallIntegerField(
+        default=14,
+        help_text="End-of-rotation evaluations are due this many days after a block ends.",
+    )
+    summative_lead_days = models.PositiveSmallIntegerField(
+        default=30, help_text="The final summative evaluation is due this many days before the end."
+    )
 
     class Meta:
         ordering = ["name"]
@@ -239,3 +246,53 @@ class LevelDescriptor(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.subcompetency.code} level {self.level}"
+
+
+class Rotation(TimeStampedModel):
+    """A clinical experience the program offers; fellows are scheduled into it in blocks."""
+
+    class Discipline(models.TextChoices):
+        CHRONIC_PAIN_CLINIC = "chronic_pain", "Outpatient chronic pain clinic"
+        ACUTE_PAIN = "acute_pain", "Inpatient / acute pain service"
+        CANCER_PAIN = "cancer_pain", "Cancer pain"
+        PEDIATRIC_PAIN = "pediatric_pain", "Pediatric pain"
+        REGIONAL_ANESTHESIA = "regional_anesthesia", "Regional anesthesia"
+        NEUROLOGY = "neurology", "Neurology (headache)"
+        PSYCHIATRY = "psychiatry", "Psychiatry / behavioral medicine"
+        PMR = "pmr", "Physical medicine & rehabilitation"
+        PALLIATIVE = "palliative", "Palliative care / hospice"
+        NEUROSURGERY = "neurosurgery", "Neurosurgery"
+        NEURORADIOLOGY = "neuroradiology", "Neuroradiology"
+        ANATOMY_LAB = "anatomy_lab", "Anatomy lab"
+        RESEARCH = "research", "Research"
+        ELECTIVE = "elective", "Elective"
+
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="rotations")
+    name = models.CharField(max_length=120)
+    short_name = models.CharField(
+        max_length=8, help_text="Shown in the schedule grid, e.g. APS for acute pain service."
+    )
+    discipline = models.CharField(max_length=30, choices=Discipline.choices)
+    site = models.CharField(max_length=120, blank=True)
+    is_longitudinal = models.BooleanField(
+        default=False,
+        help_text="Runs alongside other rotations (e.g. a weekly continuity clinic).",
+    )
+    subcompetencies = models.ManyToManyField(
+        Subcompetency,
+        blank=True,
+        related_name="rotations",
+        help_text="The subcompetencies this rotation mainly serves.",
+    )
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "name"], name="curriculum_rotation_unique_name"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

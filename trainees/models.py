@@ -10,7 +10,7 @@ from django.db import models
 from django.urls import reverse
 
 from core.models import TimeStampedModel
-from curriculum.models import Membership, Program
+from curriculum.models import Membership, Program, Rotation
 
 # Graduation and completion years a real fellow could have; anything else is a typo.
 EARLIEST_YEAR = 1950
@@ -271,3 +271,86 @@ class Residency(TimeStampedModel):
     def clean(self) -> None:
         if self.membership_id is not None:
             _require_fellow(self.membership, "membership")
+
+
+class ScheduleBlock(TimeStampedModel):
+    """A fellow on a rotation between two dates (inclusive). Longitudinal rotations may run
+    beside other blocks; main rotations may not overlap (enforced by the schedule service)."""
+
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.PROTECT, related_name="blocks")
+    rotation = models.ForeignKey(Rotation, on_delete=models.PROTECT, related_name="blocks")
+    start_date = models.DateField()
+    end_date = models.DateField()
+
+    class Meta:
+        ordering = ["enrolment", "start_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_date__gte=models.F("start_date")),
+                name="trainees_block_end_not_before_start",
+            ),
+        ]
+        indexes = [models.Index(fields=["enrolment", "start_date"])]
+
+    def __str__(self) -> str:
+        return f"{self.rotation} {self.start_date:%b %d}-{self.end_date:%b %d, %Y}"
+
+    def clean(self) -> None:
+        if self.enrolment_id is None or self.rotation_id is None:
+            return
+        if self.rotation.program_id != self.enrolment.cohort.program_id:
+            raise ValidationError({"rotation": "This rotation belongs to another program."})
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            raise ValidationError({"end_date": "The block cannot end before it starts."})
+
+
+class Deadline(TimeStampedModel):
+    """A dated obligation in the program calendar; later issues send reminders from these.
+
+    Generated rows carry a ``key`` so regenerating never duplicates them; a date the director
+    edited (``is_edited``) is kept when the calendar is regenerated.
+    """
+
+    class Kind(models.TextChoices):
+        CCC_REVIEW = "ccc_review", "Semiannual CCC milestone review"
+        ROTATION_EVALUATION = "rotation_evaluation", "End-of-rotation evaluation"
+        FINAL_SUMMATIVE = "final_summative", "Final summative evaluation"
+        OTHER = "other", "Other"
+
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="deadlines")
+    academic_year = models.ForeignKey(
+        AcademicYear, on_delete=models.PROTECT, related_name="deadlines"
+    )
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    title = models.CharField(max_length=200)
+    due_date = models.DateField()
+    enrolment = models.ForeignKey(
+        Enrolment, on_delete=models.PROTECT, null=True, blank=True, related_name="deadlines"
+    )
+    schedule_block = models.ForeignKey(
+        ScheduleBlock, on_delete=models.PROTECT, null=True, blank=True, related_name="deadlines"
+    )
+    key = models.CharField(
+        max_length=100, blank=True, help_text="Identity of a generated deadline; blank if manual."
+    )
+    is_edited = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["due_date", "kind", "title"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "key"],
+                condition=~models.Q(key=""),
+                name="trainees_deadline_unique_generated_key",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    kind__in=["ccc_review", "rotation_evaluation", "final_summative", "other"]
+                ),
+                name="trainees_deadline_kind_valid",
+            ),
+        ]
+        indexes = [models.Index(fields=["program", "due_date"])]
+
+    def __str__(self) -> str:
+        return f"{self.title} (due {self.due_date:%Y-%m-%d})"
