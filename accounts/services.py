@@ -19,6 +19,7 @@ from curriculum.permissions import can_manage_roster
 from curriculum.services import membership_grant
 
 from .models import INVITABLE_ROLES, INVITATION_TTL, Invitation, invitation_token_hash
+from .roster_import import RosterPreview, roster_parse
 
 if TYPE_CHECKING:
     from .models import User
@@ -240,3 +241,53 @@ def _membership_set_active(*, membership: Membership, is_active: bool) -> Member
             membership.full_clean()
             membership.save(update_fields=["is_active", "updated_at"])
     return membership
+
+
+def roster_import_preview(*, actor, program: Program, content: bytes) -> RosterPreview:
+    """Check a roster CSV against the program as it is now. Reads only; saves nothing."""
+    if not can_manage_roster(actor, program):
+        raise PermissionDenied(ROSTER_REFUSED)
+    members = {
+        (email.lower(), role)
+        for email, role in Membership.objects.filter(
+            program=program, role__in=INVITABLE_ROLES, is_active=True
+        ).values_list("user__email", "role")
+    }
+    open_invitations = {
+        (email.lower(), role)
+        for email, role in Invitation.objects.filter(
+            program=program, accepted_at__isnull=True, revoked_at__isnull=True
+        ).values_list("email", "role")
+    }
+    return roster_parse(content, members=members, open_invitations=open_invitations)
+
+
+def roster_import(*, actor, program: Program, content: bytes, base_url: str) -> list[Invitation]:
+    """Invite everyone in a roster CSV, or nobody.
+
+    The file is checked again here (an earlier preview is never trusted); any problem raises a
+    ``ValidationError`` listing every one of them. Otherwise every row goes through
+    ``invitation_create`` in one transaction, so the emails leave only once all rows are saved.
+    """
+    if not can_manage_roster(actor, program):
+        raise PermissionDenied(ROSTER_REFUSED)
+    with transaction.atomic():
+        # One import per program at a time: two identical uploads must not race each other.
+        Program.objects.select_for_update().filter(pk=program.pk).first()
+        preview = roster_import_preview(actor=actor, program=program, content=content)
+        if not preview.is_clean:
+            raise ValidationError(
+                [ValidationError(message, code="roster") for message in preview.errors]
+                or [ValidationError("The file has nobody to invite.", code="roster")]
+            )
+        return [
+            invitation_create(
+                actor=actor,
+                program=program,
+                email=row.email,
+                full_name=row.full_name,
+                role=row.role,
+                base_url=base_url,
+            )
+            for row in preview.rows
+        ]

@@ -21,5 +21,15 @@ urlpatterns = [
         views.invitation_revoke_view,
         name="invitation_revoke",
     ),
+    path(
+        "programs/<int:program_id>/people/import/",
+        views.roster_import_page,
+        name="roster_import",
+    ),
+    path(
+        "programs/<int:program_id>/people/import/template.csv",
+        views.roster_import_template,
+        name="roster_import_template",
+    ),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
 ]

@@ -1,5 +1,8 @@
 """Roster management (invite, deactivate, reactivate) and the public invitation-accept page."""
 
+import base64
+import hashlib
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
@@ -7,12 +10,17 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from curriculum.models import Membership, Program
 from curriculum.selectors import program_list, program_member_list
 
-from .forms import InvitationAcceptForm, InvitationForm
+from .forms import InvitationAcceptForm, InvitationForm, RosterImportForm
+from .roster_import import COLUMNS as ROSTER_COLUMNS
+from .roster_import import MAX_ROWS as ROSTER_MAX_ROWS
+from .roster_import import TEMPLATE_CSV as ROSTER_TEMPLATE_CSV
 from .selectors import invitation_get_for_token, invitation_has_account, invitation_open_list
 from .services import (
     invitation_accept as invitation_accept_service,
@@ -23,6 +31,8 @@ from .services import (
     invitation_revoke,
     membership_deactivate,
     membership_reactivate,
+    roster_import,
+    roster_import_preview,
 )
 
 PEOPLE_PAGE_SIZE = 25
@@ -156,3 +166,95 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
             return redirect("account_login")
     context = {"invitation": invitation, "form": form, "has_account": has_account}
     return render(request, "accounts/invitation_accept.html", context)
+
+
+def _roster_session_key(program: Program) -> str:
+    return f"roster_import:{program.pk}"
+
+
+def _roster_page(
+    request: HttpRequest,
+    program: Program,
+    *,
+    form: RosterImportForm | None = None,
+    preview=None,
+    digest: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    context = {
+        "program": program,
+        "form": form or RosterImportForm(program_id=program.pk),
+        "preview": preview,
+        "digest": digest,
+        "columns": ROSTER_COLUMNS,
+        "max_rows": ROSTER_MAX_ROWS,
+    }
+    return render(request, "accounts/roster_import.html", context, status=status)
+
+
+def _roster_preview(request: HttpRequest, program: Program, content: bytes) -> HttpResponse:
+    """Check ``content``; keep it in the session for the confirm step only if it is clean."""
+    key = _roster_session_key(program)
+    preview = roster_import_preview(actor=request.user, program=program, content=content)
+    digest = hashlib.sha256(content).hexdigest()
+    if preview.is_clean:
+        request.session[key] = {
+            "content": base64.b64encode(content).decode("ascii"),
+            "digest": digest,
+        }
+    else:
+        request.session.pop(key, None)
+    return _roster_page(request, program, preview=preview, digest=digest)
+
+
+def roster_import_page(request: HttpRequest, program_id: int) -> HttpResponse:
+    """Director and coordinator: upload a roster CSV, see every problem, then invite everyone."""
+    program = _staff_program(request, program_id)
+    if request.method != "POST":
+        return _roster_page(request, program)
+    if request.POST.get("step") == "confirm":
+        return _roster_confirm(request, program)
+    form = RosterImportForm(request.POST, request.FILES, program_id=program.pk)
+    if not form.is_valid():
+        return _roster_page(request, program, form=form)
+    return _roster_preview(request, program, form.cleaned_data["content"])
+
+
+def _roster_confirm(request: HttpRequest, program: Program) -> HttpResponse:
+    stored = request.session.get(_roster_session_key(program))
+    if not stored:
+        messages.error(
+            request, "There is no checked file waiting to be imported. Upload the file again."
+        )
+        return _roster_page(request, program)
+    content = base64.b64decode(stored["content"])
+    if stored["digest"] != request.POST.get("digest"):
+        # Another tab checked a different file since this page was shown: show what would import.
+        messages.warning(
+            request, "The file changed since this page was shown. Check it again below."
+        )
+        return _roster_preview(request, program, content)
+    try:
+        invitations = roster_import(
+            actor=request.user,
+            program=program,
+            content=content,
+            base_url=request.build_absolute_uri("/"),
+        )
+    except ValidationError:
+        # Something changed since the preview (someone accepted, say): show the problems now.
+        return _roster_preview(request, program, content)
+    request.session.pop(_roster_session_key(program), None)
+    count = len(invitations)
+    messages.success(request, f"{count} invitation{pluralize(count)} sent.")
+    return redirect("accounts:people", program_id=program.pk)
+
+
+def roster_import_template(request: HttpRequest, program_id: int) -> HttpResponse:
+    """The header row and one example, ready to fill in."""
+    _staff_program(request, program_id)
+    response = HttpResponse(ROSTER_TEMPLATE_CSV, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename="roster-template.csv"
+    )
+    return response

@@ -1,4 +1,4 @@
-"""Input shape only: the services decide what a valid milestone set is."""
+"""Input shape only: the services decide what is valid (milestone sets, rotations, blocks)."""
 
 from pathlib import PurePath
 
@@ -6,6 +6,8 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
 from django.urls import reverse
+
+from .models import Rotation, Subcompetency
 
 MAX_UPLOAD_BYTES = 1024 * 1024
 FORMAT_BY_EXTENSION = {".yaml": "yaml", ".yml": "yaml", ".csv": "csv"}
@@ -42,3 +44,46 @@ class MilestoneSetImportForm(forms.Form):
             ) from None
         self.cleaned_data["file_format"] = FORMAT_BY_EXTENSION[extension]
         return upload
+
+
+class RotationForm(forms.Form):
+    name = forms.CharField(max_length=120)
+    short_name = forms.CharField(
+        max_length=8, help_text="Up to 8 letters, shown in the schedule grid (e.g. APS)."
+    )
+    discipline = forms.ChoiceField(choices=Rotation.Discipline.choices)
+    site = forms.CharField(max_length=120, required=False)
+    is_longitudinal = forms.BooleanField(
+        required=False,
+        label="Longitudinal (runs alongside other rotations, e.g. a weekly continuity clinic)",
+    )
+    is_active = forms.BooleanField(
+        required=False, initial=True, label="Active (untick to retire; scheduled blocks stay)"
+    )
+    subcompetencies = forms.ModelMultipleChoiceField(
+        queryset=Subcompetency.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="The subcompetencies this rotation mainly serves.",
+    )
+
+    def __init__(self, *args, program, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["subcompetencies"].queryset = Subcompetency.objects.filter(
+            milestone_set__program=program
+        ).order_by("milestone_set__effective_date", "code")
+        self.fields["subcompetencies"].label_from_instance = lambda s: f"{s.code} {s.title}"
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("save", "Save rotation"))
+
+
+class ScheduleBlockForm(forms.Form):
+    rotation = forms.ModelChoiceField(queryset=Rotation.objects.none())
+    start_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    end_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, program, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["rotation"].queryset = Rotation.objects.filter(
+            program=program, is_active=True
+        ).order_by("name")

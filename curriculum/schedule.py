@@ -52,8 +52,19 @@ class Cell:
         return self.in_enrolment and not self.main_spans
 
     @property
+    def longitudinal_spans(self) -> list[Span]:
+        return [s for s in self.spans if s.longitudinal]
+
+    @property
     def is_conflict(self) -> bool:
-        return len(self.main_spans) > 1
+        """Two main blocks share a day of this week (a hand-over mid-week is not a conflict)."""
+        main = self.main_spans
+        return any(
+            a.overlaps(b.start, b.end)
+            and max(a.start, b.start, self.week.start) <= min(a.end, b.end, self.week.end)
+            for i, a in enumerate(main)
+            for b in main[i + 1 :]
+        )
 
 
 def monday_on_or_before(day: date) -> date:

@@ -4,14 +4,18 @@ from collections.abc import Iterable
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
+from trainees.models import AcademicYear, Enrolment, ScheduleBlock
+
 from .models import (
     Competency,
     LevelDescriptor,
     Membership,
     MilestoneSet,
     Program,
+    Rotation,
     Subcompetency,
 )
+from .permissions import can_manage_schedule, can_view_schedule
 
 
 def membership_list(*, user) -> QuerySet[Membership]:
@@ -81,3 +85,52 @@ def milestone_set_full_list(*, user, program: Program) -> QuerySet[MilestoneSet]
     return MilestoneSet.objects.filter(
         program=program, program__in=program_list(user=user)
     ).prefetch_related(competencies)
+
+
+def rotation_list(*, user, program: Program) -> QuerySet[Rotation]:
+    """The program's rotations, for any active member of it."""
+    if not program_list(user=user).filter(pk=program.pk).exists():
+        return Rotation.objects.none()
+    return (
+        Rotation.objects.filter(program=program)
+        .prefetch_related(Prefetch("subcompetencies", Subcompetency.objects.order_by("code")))
+        .order_by("-is_active", "name")
+    )
+
+
+def schedule_academic_year_list(*, user, program: Program) -> QuerySet[AcademicYear]:
+    """Academic years whose schedule ``user`` may see, newest first."""
+    if not can_view_schedule(user, program):
+        return AcademicYear.objects.none()
+    return AcademicYear.objects.filter(program=program).order_by("-start_date")
+
+
+def schedule_enrolment_list(
+    *, user, program: Program, academic_year: AcademicYear
+) -> QuerySet[Enrolment]:
+    """Every scheduled fellow of the year with their blocks and rotations: three queries in all,
+    however many fellows and blocks there are."""
+    if not can_view_schedule(user, program):
+        return Enrolment.objects.none()
+    return (
+        Enrolment.objects.filter(cohort__program=program, cohort__academic_year=academic_year)
+        .exclude(status=Enrolment.Status.WITHDRAWN)
+        .select_related("membership__user", "cohort")
+        .prefetch_related(
+            Prefetch(
+                "blocks",
+                ScheduleBlock.objects.select_related("rotation").order_by("start_date", "pk"),
+            )
+        )
+        .order_by("cohort__name", "membership__user__full_name", "membership__user__email")
+    )
+
+
+def schedule_editable_enrolment_list(*, user, program: Program) -> QuerySet[Enrolment]:
+    """Enrolments whose blocks ``user`` may change: the program's, for its director and
+    coordinator only."""
+    if not can_manage_schedule(user, program):
+        return Enrolment.objects.none()
+    return Enrolment.objects.filter(cohort__program=program).select_related(
+        "cohort__academic_year", "membership__user"
+    )

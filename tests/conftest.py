@@ -73,3 +73,17 @@ def ours(db) -> ProgramPeople:
 @pytest.fixture
 def theirs(db) -> ProgramPeople:
     return make_program_people(name="Other Pain Fellowship", institution="Other Hospital")
+
+
+@pytest.fixture
+def enrolment(ours):
+    """A fellow of ``ours`` enrolled for the 2026-2027 academic year (July 1 to June 30)."""
+    from datetime import date
+
+    from tests.trainees.factories import AcademicYearFactory, CohortFactory, EnrolmentFactory
+
+    year = AcademicYearFactory(
+        program=ours.program, start_date=date(2026, 7, 1), end_date=date(2027, 6, 30)
+    )
+    cohort = CohortFactory(program=ours.program, academic_year=year)
+    return EnrolmentFactory(cohort=cohort, membership__program=ours.program)

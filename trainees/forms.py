@@ -2,7 +2,7 @@
 
 from django import forms
 
-from .models import AcademicYear, Enrolment
+from .models import AcademicYear, Deadline, Enrolment
 
 
 class DateInput(forms.DateInput):
@@ -42,3 +42,42 @@ class EnrolmentForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["membership"].queryset = fellows
         self.fields["membership"].label_from_instance = lambda m: m.user.display_name
+
+
+# --- Program calendar -------------------------------------------------------------------------
+
+
+class CalendarFilterForm(forms.Form):
+    academic_year = forms.ModelChoiceField(
+        queryset=AcademicYear.objects.none(),
+        required=False,
+        empty_label=None,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    kind = forms.ChoiceField(
+        choices=[("", "All kinds"), *Deadline.Kind.choices],
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+
+    def __init__(self, *args, academic_years, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["academic_year"].queryset = academic_years
+        self.fields["academic_year"].label_from_instance = lambda year: year.label
+
+
+class DeadlineForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    due_date = forms.DateField(widget=DateInput)
+
+
+class DeadlineCreateForm(DeadlineForm):
+    academic_year = forms.ModelChoiceField(queryset=AcademicYear.objects.none())
+    kind = forms.ChoiceField(choices=Deadline.Kind.choices, initial=Deadline.Kind.OTHER)
+
+    field_order = ["academic_year", "kind", "title", "due_date"]
+
+    def __init__(self, *args, academic_years, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["academic_year"].queryset = academic_years
+        self.fields["academic_year"].label_from_instance = lambda year: year.label

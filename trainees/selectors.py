@@ -3,8 +3,9 @@
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from curriculum.models import Membership, Program
+from curriculum.permissions import has_program_role
 
-from .models import AcademicYear, Cohort, Enrolment
+from .models import AcademicYear, Cohort, Deadline, Enrolment
 from .permissions import can_manage_pathway, can_view_cohorts
 
 Status = Enrolment.Status
@@ -90,3 +91,38 @@ def my_enrolment_list(*, user, program: Program) -> QuerySet[Enrolment]:
         .select_related("cohort__academic_year")
         .order_by("-start_date")
     )
+
+
+def deadline_list(
+    *,
+    user,
+    program: Program,
+    academic_year: AcademicYear | None = None,
+    kind: str | None = None,
+) -> QuerySet[Deadline]:
+    """The program calendar as ``user`` may see it.
+
+    Staff and faculty see every deadline; a fellow sees the program-wide CCC reviews and the
+    deadlines of their own enrolments; anyone else sees nothing.
+    """
+    if not user.is_authenticated:
+        return Deadline.objects.none()
+    deadlines = Deadline.objects.filter(program=program)
+    if not can_view_cohorts(user, program):
+        if not has_program_role(user, program, [Membership.Role.FELLOW]):
+            return Deadline.objects.none()
+        deadlines = deadlines.filter(
+            Q(enrolment__isnull=True, kind=Deadline.Kind.CCC_REVIEW)
+            | Q(
+                enrolment__membership__user=user,
+                enrolment__membership__role=Membership.Role.FELLOW,
+                enrolment__membership__is_active=True,
+            )
+        )
+    if academic_year is not None:
+        deadlines = deadlines.filter(academic_year=academic_year)
+    if kind:
+        deadlines = deadlines.filter(kind=kind)
+    return deadlines.select_related(
+        "academic_year", "enrolment__membership__user", "enrolment__cohort"
+    ).order_by("due_date", "kind", "title", "pk")

@@ -28,4 +28,30 @@ urlpatterns = [
         views.fellow_profile,
         name="fellow_profile",
     ),
+    path("programs/<int:program_id>/calendar/", views.calendar_view, name="calendar"),
+    path(
+        "programs/<int:program_id>/calendar/export.csv",
+        views.calendar_export,
+        name="calendar_export",
+    ),
+    path(
+        "programs/<int:program_id>/calendar/generate/",
+        views.calendar_generate,
+        name="calendar_generate",
+    ),
+    path(
+        "programs/<int:program_id>/calendar/new/",
+        views.deadline_create,
+        name="deadline_create",
+    ),
+    path(
+        "programs/<int:program_id>/calendar/<int:deadline_id>/edit/",
+        views.deadline_edit,
+        name="deadline_edit",
+    ),
+    path(
+        "programs/<int:program_id>/calendar/<int:deadline_id>/delete/",
+        views.deadline_delete,
+        name="deadline_delete",
+    ),
 ]

@@ -1,6 +1,6 @@
 import factory
 
-from curriculum.models import Membership, Program
+from curriculum.models import Membership, Program, Rotation
 from tests.accounts.factories import UserFactory
 
 
@@ -20,3 +20,13 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     program = factory.SubFactory(ProgramFactory)
     role = Membership.Role.FELLOW
+
+
+class RotationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Rotation
+
+    program = factory.SubFactory(ProgramFactory)
+    name = factory.Sequence(lambda n: f"Rotation {n}")
+    short_name = factory.Sequence(lambda n: f"R{n}")
+    discipline = Rotation.Discipline.ACUTE_PAIN

@@ -3,7 +3,17 @@ from django.core.management import CommandError, call_command
 
 from accounts.models import User
 from curriculum.demo import DEMO_PASSWORD, DEMO_PROGRAM_NAME
-from curriculum.models import Membership, Program
+from curriculum.models import Membership, MilestoneSet, Program, Rotation
+from curriculum.schedule import Span, find_gaps, find_overlaps
+from trainees.models import (
+    AcademicYear,
+    Cohort,
+    Deadline,
+    Enrolment,
+    MedicalEducation,
+    Residency,
+    ScheduleBlock,
+)
 
 DEMO_LOGINS = [
     "director@demo.test",
@@ -13,11 +23,23 @@ DEMO_LOGINS = [
 ]
 
 
-def snapshot() -> list[tuple]:
-    users = list(User.objects.order_by("pk").values_list("pk", "email", "password", "updated_at"))
-    roles = list(Membership.objects.order_by("pk").values_list("pk", "role", "updated_at"))
-    programs = list(Program.objects.values_list("pk", "name", "updated_at"))
-    return [users, roles, programs]
+def snapshot() -> list[list[tuple]]:
+    """Every row the seed writes, with its last-changed time."""
+    models = [
+        User,
+        Membership,
+        Program,
+        Rotation,
+        AcademicYear,
+        Cohort,
+        Enrolment,
+        ScheduleBlock,
+        Deadline,
+        MilestoneSet,
+        MedicalEducation,
+        Residency,
+    ]
+    return [list(m.objects.order_by("pk").values_list("pk", "updated_at")) for m in models]
 
 
 @pytest.mark.django_db
@@ -48,3 +70,29 @@ def test_seed_demo_is_refused_under_production_settings(settings):
     with pytest.raises(CommandError, match="refused under production"):
         call_command("seed_demo")
     assert not User.objects.exists()
+
+
+@pytest.mark.django_db
+def test_seed_demo_builds_a_realistic_training_year():
+    call_command("seed_demo", verbosity=0)
+    program = Program.objects.get(name=DEMO_PROGRAM_NAME)
+    assert program.milestone_sets.get().subcompetencies.count() == 18
+    assert program.rotations.count() >= 10
+    enrolments = Enrolment.objects.filter(cohort__program=program).prefetch_related(
+        "blocks__rotation"
+    )
+    assert enrolments.count() == 6
+    for enrolment in enrolments:
+        spans = [
+            Span(b.start_date, b.end_date, longitudinal=b.rotation.is_longitudinal)
+            for b in enrolment.blocks.all()
+        ]
+        assert find_overlaps(spans) == []
+        assert (
+            find_gaps(spans, enrolment.start_date, enrolment.expected_end_date) == []
+        )  # full schedule
+        assert MedicalEducation.objects.filter(membership=enrolment.membership).exists()
+        assert Residency.objects.filter(membership=enrolment.membership).exists()
+    assert enrolments.filter(leave_days__gt=0).count() == 1
+    kinds = set(Deadline.objects.filter(program=program).values_list("kind", flat=True))
+    assert kinds == {"ccc_review", "rotation_evaluation", "final_summative"}

@@ -52,3 +52,16 @@ def test_grid_row_marks_gaps_and_conflicts_within_the_enrolment_only():
     assert [c.is_gap for c in cells] == [False, False, False, False, True]
     assert [c.is_conflict for c in cells] == [False, False, True, False, False]
     assert [s.label for s in cells[2].spans] == ["Acute", "Cancer"]
+
+
+def test_a_hand_over_mid_week_is_not_a_conflict():
+    weeks = weeks_between(date(2026, 7, 27), date(2026, 8, 2))
+    spans = [
+        Span(date(2026, 7, 1), date(2026, 7, 28), "IPP"),
+        Span(date(2026, 7, 29), date(2026, 8, 25), "APS"),
+        Span(date(2026, 7, 1), date(2027, 6, 30), "CLIN", longitudinal=True),
+    ]
+    [cell] = grid_row(spans, weeks, enrolled_from=JULY_1, enrolled_to=JUNE_30)
+    assert not cell.is_conflict and not cell.is_gap
+    assert [s.label for s in cell.main_spans] == ["IPP", "APS"]
+    assert [s.label for s in cell.longitudinal_spans] == ["CLIN"]

@@ -52,7 +52,8 @@ def test_overview_shows_counts_and_roster(client, ours):
     client.force_login(ours.coordinator)
     page = client.get(f"/programs/{ours.program.pk}/").content.decode()
     assert ours.fellow.email in page and ours.faculty.email in page
-    assert "Nothing here yet" in page  # honest empty state for cohorts until they exist
+    assert f"/programs/{ours.program.pk}/schedule/" in page  # links to the director's tools
+    assert "nothing is recorded for them yet" in page  # honest about what is not built
 
 
 def test_overview_htmx_request_gets_the_roster_partial_only(client, ours):

@@ -2,9 +2,16 @@ import datetime
 
 import factory
 
-from curriculum.models import Membership
+from curriculum.models import Membership, Rotation
 from tests.curriculum.factories import MembershipFactory, ProgramFactory
-from trainees.models import AcademicYear, Cohort, Enrolment, MedicalEducation, Residency
+from trainees.models import (
+    AcademicYear,
+    Cohort,
+    Enrolment,
+    MedicalEducation,
+    Residency,
+    ScheduleBlock,
+)
 
 
 class AcademicYearFactory(factory.django.DjangoModelFactory):
@@ -63,3 +70,25 @@ class ResidencyFactory(factory.django.DjangoModelFactory):
     program_name = "University Hospital Anesthesiology"
     completion_year = 2025
     board_status = Residency.BoardStatus.ELIGIBLE
+
+
+class RotationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Rotation
+
+    program = factory.SubFactory(ProgramFactory)
+    name = factory.Sequence(lambda n: f"Acute pain service {n}")
+    short_name = factory.Sequence(lambda n: f"APS{n}")
+    discipline = Rotation.Discipline.ACUTE_PAIN
+
+
+class ScheduleBlockFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ScheduleBlock
+
+    enrolment = factory.SubFactory(EnrolmentFactory)
+    rotation = factory.SubFactory(
+        RotationFactory, program=factory.SelfAttribute("..enrolment.cohort.program")
+    )
+    start_date = factory.LazyAttribute(lambda o: o.enrolment.start_date)
+    end_date = factory.LazyAttribute(lambda o: o.start_date + datetime.timedelta(days=27))
