@@ -1,11 +1,13 @@
 """Scoped reads of the training pathway: every function returns only what ``user`` may see."""
 
+import datetime
+
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from curriculum.models import Membership, Program
 from curriculum.permissions import has_program_role
 
-from .models import AcademicYear, Cohort, Deadline, Enrolment
+from .models import AcademicYear, Cohort, Deadline, Enrolment, ScheduleBlock
 from .permissions import can_manage_pathway, can_view_cohorts
 
 Status = Enrolment.Status
@@ -35,14 +37,21 @@ def cohort_list(*, user, program: Program) -> QuerySet[Cohort]:
     )
 
 
-def cohort_enrolment_list(*, user, cohort: Cohort) -> QuerySet[Enrolment]:
-    """A cohort's fellows with their user rows, in one query however many there are."""
+def cohort_enrolment_list(
+    *, user, cohort: Cohort, on: datetime.date | None = None
+) -> QuerySet[Enrolment]:
+    """A cohort's fellows with their user rows and, when ``on`` is given, the rotations they are
+    on that day (``current_blocks``): two queries however many fellows there are."""
     if not can_view_cohorts(user, cohort.program):
         return Enrolment.objects.none()
-    return (
-        Enrolment.objects.filter(cohort=cohort)
-        .select_related("membership__user")
-        .order_by("membership__user__full_name", "membership__user__email", "pk")
+    enrolments = Enrolment.objects.filter(cohort=cohort)
+    if on is not None:
+        current = ScheduleBlock.objects.filter(start_date__lte=on, end_date__gte=on)
+        enrolments = enrolments.prefetch_related(
+            Prefetch("blocks", current.select_related("rotation"), to_attr="current_blocks")
+        )
+    return enrolments.select_related("membership__user").order_by(
+        "membership__user__full_name", "membership__user__email", "pk"
     )
 
 
@@ -59,9 +68,14 @@ def fellow_membership_list(*, user, program: Program) -> QuerySet[Membership]:
     ).prefetch_related(
         Prefetch(
             "enrolments",
-            queryset=Enrolment.objects.select_related("cohort__academic_year").order_by(
-                "-start_date"
-            ),
+            queryset=Enrolment.objects.select_related("cohort__academic_year")
+            .prefetch_related(
+                Prefetch(
+                    "blocks",
+                    ScheduleBlock.objects.select_related("rotation").order_by("start_date"),
+                )
+            )
+            .order_by("-start_date"),
         )
     )
 

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from core.forms import add_service_errors
 from core.htmx import is_htmx, render_page_or_partial
 from curriculum.models import Membership
 from curriculum.selectors import program_list
@@ -35,15 +36,6 @@ from .selectors import (
 )
 
 COHORT_PAGE_SIZE = 50
-
-
-def _form_errors_from(form, exc: ValidationError) -> None:
-    """Put a service's ValidationError back on the form, on the field it names when it can."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
-        return
-    for field, errors in exc.message_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
 
 
 def my_progress(request: HttpRequest, program_id: int) -> HttpResponse:
@@ -73,7 +65,10 @@ def cohort_detail(request: HttpRequest, program_id: int, cohort_id: int) -> Http
         program_list(user=request.user, roles=COHORT_VIEWER_ROLES), pk=program_id
     )
     cohort = get_object_or_404(cohort_list(user=request.user, program=program), pk=cohort_id)
-    fellows = Paginator(cohort_enrolment_list(user=request.user, cohort=cohort), COHORT_PAGE_SIZE)
+    today = _program_today(program)
+    fellows = Paginator(
+        cohort_enrolment_list(user=request.user, cohort=cohort, on=today), COHORT_PAGE_SIZE
+    )
     context = {
         "program": program,
         "cohort": cohort,
@@ -92,7 +87,13 @@ def fellow_profile(request: HttpRequest, program_id: int, membership_id: int) ->
     return render(
         request,
         "trainees/fellow_profile.html",
-        {"program": program, "fellow": fellow, "is_self": fellow.user_id == request.user.pk},
+        {
+            "program": program,
+            "fellow": fellow,
+            "is_self": fellow.user_id == request.user.pk,
+            "today": _program_today(program),
+            "scheduled_enrolments": _scheduled_enrolments(fellow),
+        },
     )
 
 
@@ -104,14 +105,24 @@ def my_pathway(request: HttpRequest, program_id: int) -> HttpResponse:
     fellow = get_object_or_404(
         fellow_membership_list(user=request.user, program=program), user=request.user
     )
-    upcoming = deadline_list(user=request.user, program=program).filter(
-        due_date__gte=_program_today(program)
-    )[:UPCOMING_DEADLINES_SHOWN]
-    return render(
-        request,
-        "trainees/my_pathway.html",
-        {"program": program, "fellow": fellow, "is_self": True, "deadlines": upcoming},
-    )
+    today = _program_today(program)
+    upcoming = deadline_list(user=request.user, program=program).filter(due_date__gte=today)[
+        :UPCOMING_DEADLINES_SHOWN
+    ]
+    context = {
+        "program": program,
+        "fellow": fellow,
+        "is_self": True,
+        "deadlines": upcoming,
+        "today": today,
+        "scheduled_enrolments": _scheduled_enrolments(fellow),
+    }
+    return render(request, "trainees/my_pathway.html", context)
+
+
+def _scheduled_enrolments(fellow: Membership) -> list:
+    """The fellow's enrolments that have blocks, newest first (all prefetched by the selector)."""
+    return [enrolment for enrolment in fellow.enrolments.all() if enrolment.blocks.all()]
 
 
 def _staff_program(request: HttpRequest, program_id: int):
@@ -138,7 +149,7 @@ def academic_year_create(request: HttpRequest, program_id: int) -> HttpResponse:
                 actor=request.user, program=program, **form.cleaned_data
             )
         except ValidationError as exc:
-            _form_errors_from(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"Academic year {year.label} added.")
             return redirect(back_url)
@@ -160,7 +171,7 @@ def cohort_create(request: HttpRequest, program_id: int) -> HttpResponse:
                 actor=request.user, program=program, **form.cleaned_data
             )
         except ValidationError as exc:
-            _form_errors_from(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"Cohort {cohort.name} added.")
             return redirect(cohort.get_absolute_url())
@@ -178,7 +189,7 @@ def enrolment_create(request: HttpRequest, program_id: int, cohort_id: int) -> H
         try:
             services.enrolment_create(actor=request.user, cohort=cohort, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors_from(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"{form.cleaned_data['membership'].user} enrolled.")
             return redirect(cohort.get_absolute_url())
@@ -291,7 +302,7 @@ def deadline_create(request: HttpRequest, program_id: int) -> HttpResponse:
                 actor=request.user, program=program, **form.cleaned_data
             )
         except ValidationError as exc:
-            _form_errors_from(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"Deadline {deadline.title} added.")
             return redirect(_calendar_url(program, deadline.academic_year))
@@ -319,7 +330,7 @@ def deadline_edit(request: HttpRequest, program_id: int, deadline_id: int) -> Ht
                 actor=request.user, deadline=deadline, **form.cleaned_data
             )
         except ValidationError as exc:
-            _form_errors_from(form, exc)
+            add_service_errors(form, exc)
         else:
             if is_htmx(request):
                 saved = deadline_list(user=request.user, program=program).get(pk=saved.pk)

@@ -2,8 +2,8 @@ import datetime
 
 import factory
 
-from curriculum.models import Membership, Rotation
-from tests.curriculum.factories import MembershipFactory, ProgramFactory
+from curriculum.models import Membership
+from tests.curriculum.factories import MembershipFactory, ProgramFactory, RotationFactory
 from trainees.models import (
     AcademicYear,
     Cohort,
@@ -70,16 +70,6 @@ class ResidencyFactory(factory.django.DjangoModelFactory):
     program_name = "University Hospital Anesthesiology"
     completion_year = 2025
     board_status = Residency.BoardStatus.ELIGIBLE
-
-
-class RotationFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Rotation
-
-    program = factory.SubFactory(ProgramFactory)
-    name = factory.Sequence(lambda n: f"Acute pain service {n}")
-    short_name = factory.Sequence(lambda n: f"APS{n}")
-    discipline = Rotation.Discipline.ACUTE_PAIN
 
 
 class ScheduleBlockFactory(factory.django.DjangoModelFactory):

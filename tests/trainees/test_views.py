@@ -244,4 +244,45 @@ def cohort_detail_queries(client, fellows: int) -> int:
 @pytest.mark.django_db
 def test_cohort_detail_query_count_does_not_grow_with_the_cohort(client):
     counts = {fellows: cohort_detail_queries(client, fellows) for fellows in (2, 30)}
-    assert counts[2] == counts[30] == 10, counts
+    assert counts[2] == counts[30] == 11, counts
+
+
+def test_schedule_shows_on_pathway_profile_and_cohort_pages(client, ours, enrolment):
+    from datetime import date, timedelta
+
+    from django.utils import timezone
+
+    from tests.curriculum.factories import RotationFactory
+    from trainees.models import ScheduleBlock
+
+    today = timezone.localdate()
+    rotation = RotationFactory(program=ours.program, name="Acute pain service")
+    ScheduleBlock.objects.create(
+        enrolment=enrolment,
+        rotation=rotation,
+        start_date=today - timedelta(days=3),
+        end_date=today + timedelta(days=3),
+    )
+    ScheduleBlock.objects.create(
+        enrolment=enrolment,
+        rotation=RotationFactory(program=ours.program, name="Neurology"),
+        start_date=date(2026, 7, 1),
+        end_date=date(2026, 7, 28),
+    )
+    program = ours.program.pk
+
+    client.force_login(enrolment.membership.user)
+    mine = client.get(f"/programs/{program}/my-pathway/").content.decode()
+    assert "Acute pain service" in mine and "Neurology" in mine and ">Now<" in mine
+
+    client.force_login(ours.faculty)
+    profile = client.get(f"/programs/{program}/fellows/{enrolment.membership_id}/").content.decode()
+    assert "Acute pain service" in profile
+    cohort = client.get(f"/programs/{program}/cohorts/{enrolment.cohort_id}/").content.decode()
+    assert "Rotation today" in cohort and "Acute pain service" in cohort
+
+
+def test_pathway_without_blocks_says_so(client, ours, enrolment):
+    client.force_login(enrolment.membership.user)
+    page = client.get(f"/programs/{ours.program.pk}/my-pathway/").content.decode()
+    assert "No rotations scheduled for you yet" in page
