@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("trainees.urls")),
     path("", include("assessments.urls")),
     path("", include("accounts.urls")),
+    path("", include("procedures.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),

@@ -1,0 +1,1 @@
+"""Scoped reads for the case log, one module per sub-domain (see ``procedures.services``)."""
