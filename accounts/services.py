@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
 from curriculum.models import Membership, Program
-from curriculum.permissions import can_manage_roster
+from curriculum.permissions import can_manage_roster, has_program_role
 from curriculum.services import membership_grant
 
 from .models import INVITABLE_ROLES, INVITATION_TTL, Invitation, invitation_token_hash
@@ -223,6 +223,12 @@ def membership_deactivate(*, actor, membership: Membership) -> Membership:
             "You cannot deactivate your own role. Ask another director or coordinator.",
             code="self",
         )
+    # Only a director removes a director, and never themself (above), so a program always keeps
+    # at least one active director.
+    if membership.role == Membership.Role.DIRECTOR and not has_program_role(
+        actor, membership.program, [Membership.Role.DIRECTOR]
+    ):
+        raise PermissionDenied("Only a program director can deactivate a director.")
     return _membership_set_active(membership=membership, is_active=False)
 
 

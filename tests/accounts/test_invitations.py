@@ -363,3 +363,20 @@ def test_a_director_may_deactivate_another_director(ours):
     membership_deactivate(actor=ours.director, membership=other)
     other.refresh_from_db()
     assert other.is_active is False
+
+
+def test_only_a_director_deactivates_a_director(ours):
+    from accounts.services import membership_deactivate
+    from tests.accounts.factories import UserFactory
+    from tests.curriculum.factories import MembershipFactory
+
+    director = Membership.objects.get(user=ours.director, program=ours.program)
+    with pytest.raises(PermissionDenied, match="Only a program director"):
+        membership_deactivate(actor=ours.coordinator, membership=director)
+    director.refresh_from_db()
+    assert director.is_active
+
+    second = MembershipFactory(program=ours.program, user=UserFactory(), role="director")
+    membership_deactivate(actor=ours.director, membership=second)
+    second.refresh_from_db()
+    assert not second.is_active
