@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from accounts.services import user_ensure
+from procedures.demo import demo_procedures_seed
 from trainees.models import AcademicYear, Cohort, Enrolment
 from trainees.services import (
     academic_year_create,
@@ -261,6 +262,7 @@ def _seed_training_year(program: Program) -> None:
             )
         _seed_schedule(enrolment, rotations, offset=index * 2)
     calendar_generate(actor=None, academic_year=year)
+    demo_procedures_seed(program=program, since=year.start_date)
 
 
 def _seed_schedule(enrolment: Enrolment, rotations: dict, offset: int) -> None:

@@ -5,6 +5,7 @@ from accounts.models import User
 from curriculum.demo import DEMO_PASSWORD, DEMO_PROGRAM_NAME
 from curriculum.models import Membership, MilestoneSet, Program, Rotation
 from curriculum.schedule import Span, find_gaps, find_overlaps
+from procedures.models import ProcedureLogEntry, ProcedureTarget, ProcedureType
 from trainees.models import (
     AcademicYear,
     Cohort,
@@ -38,6 +39,9 @@ def snapshot() -> list[list[tuple]]:
         MilestoneSet,
         MedicalEducation,
         Residency,
+        ProcedureType,
+        ProcedureTarget,
+        ProcedureLogEntry,
     ]
     return [list(m.objects.order_by("pk").values_list("pk", "updated_at")) for m in models]
 
@@ -96,3 +100,15 @@ def test_seed_demo_builds_a_realistic_training_year():
     assert enrolments.filter(leave_days__gt=0).count() == 1
     kinds = set(Deadline.objects.filter(program=program).values_list("kind", flat=True))
     assert kinds == {"ccc_review", "rotation_evaluation", "final_summative"}
+
+
+@pytest.mark.django_db
+def test_seed_demo_logs_several_hundred_procedures_some_pending():
+    call_command("seed_demo", verbosity=0)
+    program = Program.objects.get(name=DEMO_PROGRAM_NAME)
+    entries = ProcedureLogEntry.objects.filter(program=program)
+    assert entries.count() >= 300
+    assert entries.filter(status="pending").exists() and entries.filter(status="verified").exists()
+    assert entries.values("fellow").distinct().count() == 6
+    assert ProcedureTarget.objects.filter(program=program).count() >= 5
+    assert not entries.exclude(supervisor__role="faculty").exists()

@@ -1,0 +1,170 @@
+"""Catalogue and targets pages: every active member of the program reads them; only the
+director changes them."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from core.forms import add_service_errors
+from curriculum.selectors import program_list
+
+from ..forms.catalogue import ProcedureCategoryForm, ProcedureTypeForm, TargetForm
+from ..models import Guidance
+from ..permissions import can_manage_catalogue
+from ..selectors.catalogue import procedure_category_list, procedure_type_list, target_list
+from ..services.catalogue import (
+    catalogue_load_default,
+    procedure_category_create,
+    procedure_type_create,
+    procedure_type_update,
+    target_delete,
+    target_set,
+)
+
+GUIDANCE_LABELS = dict(Guidance.choices)
+
+
+def _member_program(request: HttpRequest, program_id: int):
+    """The program, if the user is an active member of it; otherwise 404."""
+    return get_object_or_404(program_list(user=request.user), pk=program_id)
+
+
+def _manager_program(request: HttpRequest, program_id: int):
+    """Members who may not change the catalogue get 403; everyone else outside it 404."""
+    program = _member_program(request, program_id)
+    if not can_manage_catalogue(request.user, program):
+        raise PermissionDenied
+    return program
+
+
+def catalogue_page(request: HttpRequest, program_id: int) -> HttpResponse:
+    program = _member_program(request, program_id)
+    categories = list(procedure_category_list(user=request.user, program=program))
+    type_count = 0
+    for category in categories:
+        for procedure_type in category.procedure_types.all():
+            procedure_type.guidance_labels = [
+                GUIDANCE_LABELS.get(value, value) for value in procedure_type.allowed_guidance
+            ]
+            type_count += 1
+    context = {
+        "program": program,
+        "categories": categories,
+        "type_count": type_count,
+        "can_manage": can_manage_catalogue(request.user, program),
+    }
+    return render(request, "procedures/catalogue.html", context)
+
+
+@require_POST
+def catalogue_load_page(request: HttpRequest, program_id: int) -> HttpResponse:
+    program = _manager_program(request, program_id)
+    created = catalogue_load_default(actor=request.user, program=program)
+    if created:
+        messages.success(request, f"Added {created} procedure types from the standard catalogue.")
+    else:
+        messages.info(request, "The standard catalogue is already loaded.")
+    return redirect("procedures:catalogue", program_id=program.pk)
+
+
+def procedure_category_form_page(request: HttpRequest, program_id: int) -> HttpResponse:
+    program = _manager_program(request, program_id)
+    form = ProcedureCategoryForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            category = procedure_category_create(
+                actor=request.user, program=program, **form.cleaned_data
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"Category {category} added.")
+            return redirect("procedures:catalogue", program_id=program.pk)
+    return render(request, "procedures/category_form.html", {"program": program, "form": form})
+
+
+def procedure_type_form_page(
+    request: HttpRequest, program_id: int, type_id: int | None = None
+) -> HttpResponse:
+    program = _manager_program(request, program_id)
+    procedure_type = None
+    initial = {"allowed_guidance": [Guidance.FLUOROSCOPY]}
+    if type_id is not None:
+        procedure_type = get_object_or_404(
+            procedure_type_list(user=request.user, program=program), pk=type_id
+        )
+        initial = {
+            field: getattr(procedure_type, field)
+            for field in ("name", "category", "allowed_guidance", "has_level", "has_laterality")
+        } | {"is_active": procedure_type.is_active}
+    elif request.GET.get("category", "").isdigit():
+        initial["category"] = int(request.GET["category"])
+    form = ProcedureTypeForm(
+        request.POST or None,
+        initial=initial,
+        program=program,
+        editing=procedure_type is not None,
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if procedure_type is None:
+                procedure_type = procedure_type_create(actor=request.user, program=program, **data)
+            else:
+                procedure_type = procedure_type_update(
+                    actor=request.user, procedure_type=procedure_type, **data
+                )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"Procedure type {procedure_type} saved.")
+            return redirect("procedures:catalogue", program_id=program.pk)
+    context = {"program": program, "form": form, "procedure_type": procedure_type}
+    return render(request, "procedures/procedure_type_form.html", context)
+
+
+def targets_page(request: HttpRequest, program_id: int) -> HttpResponse:
+    """The program's minimums; the director adds or changes one with the form on this page."""
+    program = _member_program(request, program_id)
+    can_manage = can_manage_catalogue(request.user, program)
+    if request.method == "POST" and not can_manage:
+        raise PermissionDenied
+    form = None
+    if can_manage:
+        categories = list(procedure_category_list(user=request.user, program=program))
+        form = TargetForm(request.POST or None, program_id=program.pk, categories=categories)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                target = target_set(
+                    actor=request.user,
+                    program=program,
+                    role=data["role"],
+                    minimum=data["minimum"],
+                    **data["subject"],
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, f"Target saved: {target}.")
+                return redirect("procedures:targets", program_id=program.pk)
+    context = {
+        "program": program,
+        "targets": target_list(user=request.user, program=program),
+        "can_manage": can_manage,
+        "form": form,
+    }
+    return render(request, "procedures/targets.html", context)
+
+
+@require_POST
+def target_delete_page(request: HttpRequest, program_id: int, target_id: int) -> HttpResponse:
+    program = _member_program(request, program_id)
+    target = get_object_or_404(target_list(user=request.user, program=program), pk=target_id)
+    if not can_manage_catalogue(request.user, program):
+        raise PermissionDenied
+    target_delete(actor=request.user, target=target)
+    messages.success(request, f"Target removed: {target}.")
+    return redirect("procedures:targets", program_id=program.pk)
