@@ -1,0 +1,289 @@
+"""Reading a CSV of a fellow's past entries into a preview that names every bad row.
+
+Pure parsing and validation: nothing here touches the database. What the program knows (its
+procedure types and supervisors) is passed in as mappings keyed by lower-case name or email, so
+every rule can be tested without one. The services re-check every row when they save it.
+"""
+
+import csv
+import datetime
+import io
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from .models import Guidance, ProcedureLogEntry
+from .phi import identifier_problems
+
+Entry = ProcedureLogEntry
+MAX_BYTES = 256 * 1024
+MAX_ROWS = 1000
+EARLIEST_DATE = datetime.date(2000, 1, 1)
+COLUMNS = (
+    "date",
+    "procedure",
+    "guidance",
+    "role",
+    "supervisor_email",
+    "supervision_level",
+    "complication",
+    "age_band",
+    "level",
+    "laterality",
+    "note",
+)
+REQUIRED = COLUMNS[:8]
+# Columns our own export adds; an exported file imports as it is, these are ignored.
+IGNORED_COLUMNS = ("status", "return_reason", "fellow")
+TEMPLATE_CSV = (
+    ",".join(COLUMNS)
+    + "\r\n2026-09-15,Lumbar transforaminal epidural,fluoroscopy,performed,"
+    + "faculty@example.org,direct,none,40_64,L4-L5,left,\r\n"
+)
+_COLUMN_WORDS = ", ".join(COLUMNS)
+CHOICES = {
+    "guidance": Guidance,
+    "role": Entry.Role,
+    "supervision_level": Entry.SupervisionLevel,
+    "complication": Entry.Complication,
+    "age_band": Entry.AgeBand,
+    "laterality": Entry.Laterality,
+}
+
+
+@dataclass
+class EntryRow:
+    number: int  # as a spreadsheet shows it: the header is row 1
+    values: dict[str, str]
+    cleaned: dict = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def is_ready(self) -> bool:
+        return not self.problems
+
+    @property
+    def errors(self) -> list[str]:
+        return self.problems
+
+    def add(self, column: str, message: str) -> None:
+        where = f"Row {self.number} ({column})" if column else f"Row {self.number}"
+        self.problems.append(f"{where}: {message}")
+
+
+@dataclass
+class EntryPreview:
+    rows: list[EntryRow] = field(default_factory=list)
+    file_errors: list[str] = field(default_factory=list)
+
+    @property
+    def ready_count(self) -> int:
+        return sum(row.is_ready for row in self.rows)
+
+    @property
+    def problem_count(self) -> int:
+        return len(self.rows) - self.ready_count
+
+    @property
+    def is_clean(self) -> bool:
+        return not self.file_errors and bool(self.rows) and self.problem_count == 0
+
+    @property
+    def errors(self) -> list[str]:
+        return self.file_errors + [error for row in self.rows for error in row.errors]
+
+
+def entries_parse(
+    content: bytes,
+    *,
+    procedure_types: Mapping[str, object],
+    supervisors: Mapping[str, object],
+    today: datetime.date,
+) -> EntryPreview:
+    """Check an entries file. ``procedure_types`` maps lower-case names to the program's active
+    types; ``supervisors`` maps lower-case emails to its active faculty/director memberships."""
+    preview = EntryPreview()
+    text = _decode(content, preview)
+    if text is None:
+        return preview
+    try:
+        records = [
+            (number, values)
+            for number, values in _records(text)
+            if any(value.strip() for value in values)
+        ]
+    except csv.Error as error:
+        preview.file_errors.append(f"The file is not valid CSV ({error}).")
+        return preview
+    if not records:
+        preview.file_errors.append(f"The file is empty. The first row must be: {_COLUMN_WORDS}.")
+        return preview
+    (_, header), data = records[0], records[1:]
+    positions = _read_header(header, preview)
+    if positions is None:
+        return preview
+    if not data:
+        preview.file_errors.append("The file has a header row but no entries below it.")
+        return preview
+    if len(data) > MAX_ROWS:
+        preview.file_errors.append(
+            f"The file has {len(data)} entries; at most {MAX_ROWS} can be imported at once. "
+            "Split it into smaller files."
+        )
+        return preview
+    for number, values in data:
+        row = EntryRow(
+            number=number,
+            values={
+                column: (values[index].strip() if index < len(values) else "")
+                for column, index in positions.items()
+            },
+        )
+        _check_row(row, procedure_types, supervisors, today)
+        preview.rows.append(row)
+    return preview
+
+
+def _records(text: str):
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    next_row = 1
+    for values in reader:
+        number, next_row = next_row, reader.line_num + 1
+        yield number, values
+
+
+def _decode(content: bytes, preview: EntryPreview) -> str | None:
+    if len(content) > MAX_BYTES:
+        preview.file_errors.append(
+            f"The file is larger than {MAX_BYTES // 1024} KB. Split it into smaller files."
+        )
+        return None
+    if content.startswith(b"PK\x03\x04"):
+        preview.file_errors.append(
+            "This looks like a spreadsheet workbook, not a CSV file. "
+            "Save it as “CSV UTF-8” and upload that."
+        )
+        return None
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        preview.file_errors.append(
+            "The file is not UTF-8 text. Save it as “CSV UTF-8” and upload it again."
+        )
+        return None
+    if "\x00" in text:
+        preview.file_errors.append("The file is not a CSV text file.")
+        return None
+    return text
+
+
+def _read_header(header: list[str], preview: EntryPreview) -> dict[str, int] | None:
+    names = [name.strip().lower() for name in header]
+    problems = []
+    for index, name in enumerate(names):
+        if not name:
+            problems.append(f"Column {index + 1} of the header row has no name.")
+        elif name not in COLUMNS and name not in IGNORED_COLUMNS:
+            problems.append(f"Unexpected column “{header[index].strip()}”.")
+        elif names.index(name) != index:
+            problems.append(f"The column “{name}” appears twice.")
+    problems += [f"Missing column “{column}”." for column in REQUIRED if column not in names]
+    if problems:
+        preview.file_errors += problems
+        preview.file_errors.append(f"The first row must name these columns: {_COLUMN_WORDS}.")
+        return None
+    return {name: names.index(name) for name in COLUMNS if name in names}
+
+
+def _parse_date(value: str) -> datetime.date | None:
+    for pattern in ("%Y-%m-%d", "%m/%d/%Y"):
+        try:
+            return datetime.datetime.strptime(value, pattern).date()
+        except ValueError:
+            continue
+    return None
+
+
+def _choice(row: EntryRow, column: str, *, required: bool) -> str:
+    value = row.values.get(column, "")
+    choices = CHOICES[column]
+    if not value:
+        if required:
+            row.add(column, f"the {column.replace('_', ' ')} is missing")
+        return ""
+    lowered = value.lower()
+    for choice_value, label in choices.choices:
+        if lowered in (choice_value, str(label).lower()):
+            return choice_value
+    row.add(column, f"'{value}' is not one of {', '.join(choices.values)}")
+    return ""
+
+
+def _check_row(row: EntryRow, procedure_types, supervisors, today: datetime.date) -> None:
+    values = row.values
+    cleaned = row.cleaned
+
+    performed_on = _parse_date(values["date"]) if values["date"] else None
+    if not values["date"]:
+        row.add("date", "the date is missing")
+    elif performed_on is None:
+        row.add("date", f"'{values['date']}' is not a date (use YYYY-MM-DD)")
+    elif performed_on > today:
+        row.add("date", f"{performed_on:%Y-%m-%d} is in the future")
+    elif performed_on < EARLIEST_DATE:
+        row.add("date", f"{performed_on:%Y-%m-%d} is before 2000")
+    cleaned["performed_on"] = performed_on
+
+    procedure_type = None
+    if not values["procedure"]:
+        row.add("procedure", "the procedure is missing")
+    else:
+        procedure_type = procedure_types.get(values["procedure"].lower())
+        if procedure_type is None:
+            row.add(
+                "procedure",
+                f"'{values['procedure']}' is not an active procedure of this program's catalogue",
+            )
+    cleaned["procedure_type"] = procedure_type
+
+    guidance = _choice(row, "guidance", required=True)
+    if guidance and procedure_type is not None:
+        allowed = list(procedure_type.allowed_guidance)
+        if guidance not in allowed:
+            row.add(
+                "guidance",
+                f"{procedure_type.name} is not done with {guidance} "
+                f"(use {', '.join(allowed) or 'no guidance listed'})",
+            )
+    cleaned["guidance"] = guidance
+
+    for column in ("role", "supervision_level", "complication", "age_band"):
+        cleaned[column] = _choice(row, column, required=True)
+    cleaned["laterality"] = _choice(row, "laterality", required=False)
+
+    email = values["supervisor_email"].lower()
+    supervisor = supervisors.get(email) if email else None
+    if not email:
+        row.add("supervisor_email", "the supervisor's email is missing")
+    elif supervisor is None:
+        row.add(
+            "supervisor_email",
+            f"{email} is not an active faculty member or director of this program",
+        )
+    cleaned["supervisor"] = supervisor
+
+    level = values.get("level", "")
+    if level and len(level) > 20:
+        row.add("level", "the level is longer than 20 characters")
+    if procedure_type is not None:
+        if level and not procedure_type.has_level:
+            row.add("level", f"{procedure_type.name} has no spinal level; leave it empty")
+        if cleaned["laterality"] and not procedure_type.has_laterality:
+            row.add("laterality", f"{procedure_type.name} has no side; leave it empty")
+    cleaned["level"] = level
+
+    note = values.get("note", "")
+    if len(note) > 200:
+        row.add("note", "the note is longer than 200 characters")
+    for problem in identifier_problems(note):
+        row.add("note", problem)
+    cleaned["note"] = note

@@ -1,0 +1,175 @@
+"""Scoped reads for fellows' case logs: every list is narrowed to what ``user`` may see."""
+
+import datetime
+
+from django.db.models import Q, QuerySet
+
+from curriculum.models import Membership, Program
+from curriculum.permissions import has_program_role
+
+from ..models import ProcedureCategory, ProcedureLogEntry, ProcedureType
+from ..permissions import LOG_READER_ROLES, can_view_fellow_log
+
+Entry = ProcedureLogEntry
+Role = Membership.Role
+SUPERVISOR_ROLES = (Role.FACULTY, Role.DIRECTOR)
+
+
+def own_fellow_membership_list(*, user) -> QuerySet[Membership]:
+    """The user's active fellow memberships: the logs they keep themselves."""
+    if not user.is_authenticated:
+        return Membership.objects.none()
+    return Membership.objects.filter(user=user, role=Role.FELLOW, is_active=True).select_related(
+        "program", "user"
+    )
+
+
+def program_fellow_list(*, user, program: Program) -> QuerySet[Membership]:
+    """The program's fellows whose log ``user`` may read: all of them for its director,
+    coordinator and faculty; only themself for a fellow."""
+    fellows = Membership.objects.filter(program=program, role=Role.FELLOW).select_related(
+        "user", "program"
+    )
+    if not user.is_authenticated:
+        return fellows.none()
+    if has_program_role(user, program, LOG_READER_ROLES):
+        return fellows
+    return fellows.filter(user=user, is_active=True)
+
+
+def entry_list(
+    *,
+    user,
+    program: Program,
+    fellow: Membership | None = None,
+    date_from: datetime.date | None = None,
+    date_to: datetime.date | None = None,
+    category_id: int | None = None,
+    role: str | None = None,
+    status: str | None = None,
+) -> QuerySet[Entry]:
+    """Entries ``user`` may see, newest first, with what a list row shows already joined."""
+    entries = Entry.objects.filter(program=program).select_related(
+        "procedure_type__category", "supervisor__user", "fellow__user"
+    )
+    if not user.is_authenticated:
+        return entries.none()
+    if fellow is not None:
+        if fellow.program_id != program.pk or fellow.role != Role.FELLOW:
+            return entries.none()
+        if not can_view_fellow_log(user, fellow):
+            return entries.none()
+        entries = entries.filter(fellow=fellow)
+    elif not has_program_role(user, program, LOG_READER_ROLES):
+        entries = entries.filter(
+            fellow__user=user, fellow__role=Role.FELLOW, fellow__is_active=True
+        )
+    if date_from:
+        entries = entries.filter(performed_on__gte=date_from)
+    if date_to:
+        entries = entries.filter(performed_on__lte=date_to)
+    if category_id:
+        entries = entries.filter(procedure_type__category_id=category_id)
+    if role:
+        entries = entries.filter(role=role)
+    if status:
+        entries = entries.filter(status=status)
+    return entries.order_by("-performed_on", "-pk")
+
+
+def last_entry(*, fellow: Membership) -> Entry | None:
+    """The entry the fellow logged most recently."""
+    return (
+        Entry.objects.filter(fellow=fellow)
+        .select_related("procedure_type", "supervisor")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+
+
+def _default_initial(*, fellow: Membership, today: datetime.date, last: Entry | None) -> dict:
+    initial = {
+        "performed_on": today,
+        "role": Entry.Role.PERFORMED,
+        "supervision_level": Entry.SupervisionLevel.DIRECT,
+        "complication": Entry.Complication.NONE,
+    }
+    if last is not None and _is_current_supervisor(last.supervisor, fellow):
+        initial["supervisor"] = last.supervisor_id
+    return initial
+
+
+def _is_current_supervisor(supervisor: Membership, fellow: Membership) -> bool:
+    return (
+        supervisor.is_active
+        and supervisor.program_id == fellow.program_id
+        and supervisor.role in SUPERVISOR_ROLES
+    )
+
+
+def repeat_initial(*, fellow: Membership, today: datetime.date) -> dict:
+    """Form values for "repeat last entry": the last entry's, dated today. The complication
+    and the note belong to one case, so they are not repeated."""
+    last = last_entry(fellow=fellow)
+    initial = _default_initial(fellow=fellow, today=today, last=last)
+    if last is None:
+        return initial
+    initial.update(
+        guidance=last.guidance,
+        role=last.role,
+        supervision_level=last.supervision_level,
+        age_band=last.age_band,
+        level=last.level,
+        laterality=last.laterality,
+    )
+    if last.procedure_type.is_active:
+        initial["procedure_type"] = last.procedure_type_id
+    return initial
+
+
+def type_initial(
+    *, fellow: Membership, today: datetime.date, procedure_type: ProcedureType
+) -> dict:
+    """Form values for logging one chosen procedure (a favourite): sensible defaults."""
+    initial = _default_initial(fellow=fellow, today=today, last=last_entry(fellow=fellow))
+    initial["procedure_type"] = procedure_type.pk
+    if procedure_type.allowed_guidance:
+        initial["guidance"] = procedure_type.allowed_guidance[0]
+    return initial
+
+
+def favourite_type_list(*, fellow: Membership) -> QuerySet[ProcedureType]:
+    """The fellow's pinned procedures that can still be logged."""
+    return (
+        ProcedureType.objects.filter(
+            favourited_by__fellow=fellow, is_active=True, program_id=fellow.program_id
+        )
+        .select_related("category")
+        .order_by("name")
+    )
+
+
+def loggable_type_list(*, program: Program, include_pk: int | None = None) -> QuerySet:
+    """Active procedure types of the program (plus ``include_pk``, an entry's retired type)."""
+    types = ProcedureType.objects.filter(program=program).select_related("category")
+    if include_pk is None:
+        return types.filter(is_active=True)
+
+    return types.filter(Q(is_active=True) | Q(pk=include_pk))
+
+
+def category_list(*, program: Program) -> QuerySet[ProcedureCategory]:
+    return ProcedureCategory.objects.filter(program=program)
+
+
+def supervisor_list(*, program: Program, include_pk: int | None = None) -> QuerySet[Membership]:
+    """Active faculty and director memberships of the program, for the supervisor choice."""
+
+    active = Q(is_active=True)
+    if include_pk is not None:
+        active |= Q(pk=include_pk)
+    return (
+        Membership.objects.filter(active, program=program, role__in=SUPERVISOR_ROLES)
+        .select_related("user")
+        .order_by("user__full_name", "user__email", "role")
+    )
