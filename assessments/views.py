@@ -3,6 +3,7 @@ from django.shortcuts import get_object_or_404, render
 
 from curriculum.models import Membership
 from curriculum.selectors import program_list
+from procedures.selectors.verification import verification_queue
 
 
 def faculty_queue(request: HttpRequest, program_id: int) -> HttpResponse:
@@ -10,4 +11,8 @@ def faculty_queue(request: HttpRequest, program_id: int) -> HttpResponse:
     program = get_object_or_404(
         program_list(user=request.user, roles=[Membership.Role.FACULTY]), pk=program_id
     )
-    return render(request, "assessments/faculty_queue.html", {"program": program})
+    context = {
+        "program": program,
+        "procedure_count": verification_queue(user=request.user, program=program).count(),
+    }
+    return render(request, "assessments/faculty_queue.html", context)

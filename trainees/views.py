@@ -15,6 +15,7 @@ from core.forms import add_service_errors
 from core.htmx import is_htmx, render_page_or_partial
 from curriculum.models import Membership
 from curriculum.selectors import program_list
+from procedures.selectors.progress import fellow_target_progress, progress_fellow_list
 
 from . import services
 from .forms import (
@@ -43,7 +44,15 @@ def my_progress(request: HttpRequest, program_id: int) -> HttpResponse:
     program = get_object_or_404(
         program_list(user=request.user, roles=[Membership.Role.FELLOW]), pk=program_id
     )
-    return render(request, "trainees/my_progress.html", {"program": program})
+    fellow = progress_fellow_list(user=request.user, program=program).filter(user=request.user)
+    fellow = fellow.first()
+    procedures = fellow_target_progress(user=request.user, fellow=fellow) if fellow else []
+    context = {
+        "program": program,
+        "procedure_targets_met": sum(item.met for item in procedures),
+        "procedure_targets_total": len(procedures),
+    }
+    return render(request, "trainees/my_progress.html", context)
 
 
 def cohort_list_view(request: HttpRequest, program_id: int) -> HttpResponse:
