@@ -81,6 +81,13 @@ class BrowserPage:
             for v in blocking
         )
         assert not blocking, f"axe-core found serious or critical violations:\n{details}"
+        # Part of being usable: content that needs sideways scrolling is lost on a phone.
+        self.assert_fits_the_screen()
+
+    def assert_fits_the_screen(self) -> None:
+        """Nothing spills sideways (the page never needs horizontal scrolling on a phone)."""
+        width = self.page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert width <= 0, f"the page is {width}px wider than the screen"
 
     def assert_no_console_errors(self) -> None:
         assert not self.console_errors, f"browser console errors: {self.console_errors}"

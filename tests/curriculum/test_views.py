@@ -270,3 +270,19 @@ def test_milestone_detail_query_count_does_not_grow_with_the_set(client):
         fellow = MembershipFactory(program=program, role=Role.FELLOW).user
         counts[size] = detail_queries(client, fellow, program, size)
     assert counts[1] == counts[40], counts
+
+
+def test_navigation_offers_each_role_its_daily_pages(client, ours):
+    program = ours.program.pk
+    expected = {
+        "fellow": [f"/programs/{program}/procedures/log/"],
+        "faculty": [f"/programs/{program}/procedures/verify/"],
+        "director": [f"/programs/{program}/cohorts/", f"/programs/{program}/schedule/"],
+    }
+    for role, links in expected.items():
+        client.force_login(ours.user(role))
+        page = client.get("/", follow=True).content.decode()
+        nav = page[page.index("<nav") : page.index("</nav>")]
+        for link in links:
+            assert f'href="{link}"' in nav, (role, link)
+    assert "/procedures/verify/" not in nav  # the director's bar has no faculty queue
