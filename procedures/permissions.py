@@ -36,6 +36,10 @@ def can_verify(user, entry) -> bool:
     return has_program_role(user, entry.program, [Role.DIRECTOR])
 
 
+def can_reopen_entries(user, program: Program) -> bool:
+    """Only the director reopens verified entries."""
+    return has_program_role(user, program, [Role.DIRECTOR])
+
+
 def can_reopen(user, entry) -> bool:
-    """Only the director reopens a verified entry."""
-    return has_program_role(user, entry.program, [Role.DIRECTOR])
+    return can_reopen_entries(user, entry.program)

@@ -13,6 +13,7 @@ from curriculum.permissions import has_program_role
 
 from ..models import ProcedureEntryEvent, ProcedureLogEntry
 from ..permissions import can_reopen, can_verify
+from ..phi import identifier_problems
 
 Status = ProcedureLogEntry.Status
 Action = ProcedureEntryEvent.Action
@@ -43,6 +44,9 @@ def _clean_reason(reason: str) -> str:
         raise ValidationError(
             {"reason": f"Keep the reason to {REASON_MAX_LENGTH} characters or fewer."}
         )
+    # The fellow reads the reason beside the entry: it must not identify the patient either.
+    if problems := identifier_problems(reason):
+        raise ValidationError({"reason": problems})
     return reason
 
 

@@ -24,6 +24,7 @@ from ..csv_entries import COLUMNS as IMPORT_COLUMNS
 from ..csv_entries import MAX_ROWS as IMPORT_MAX_ROWS
 from ..csv_entries import TEMPLATE_CSV as IMPORT_TEMPLATE_CSV
 from ..forms.log import EntryFilterForm, EntryForm, EntryImportForm
+from ..permissions import can_reopen_entries
 from ..selectors.log import (
     category_list,
     entry_list,
@@ -339,6 +340,7 @@ def fellow_log(request: HttpRequest, program_id: int, membership_id: int) -> Htt
     )
     context = _list_context(request, fellow.program, fellow, export_url)
     context["own_log"] = False
+    context["can_reopen"] = can_reopen_entries(request.user, fellow.program)
     return render_page_or_partial(request, "procedures/fellow_log.html", "entries", context)
 
 

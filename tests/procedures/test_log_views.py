@@ -245,3 +245,23 @@ def test_import_template_downloads(client, ours, log):
     response = client.get(url("log_import_template", ours.program))
     assert response.content.decode().startswith("date,procedure,guidance")
     assert membership(ours, Role.FELLOW) == log.fellow
+
+
+def test_director_sees_reopen_on_verified_entries_and_others_do_not(client, ours):
+    from django.utils import timezone
+
+    from tests.procedures.factories import ProcedureLogEntryFactory
+
+    entry = ProcedureLogEntryFactory(
+        program=ours.program,
+        fellow=ours.fellow.memberships.get(program=ours.program),
+        status="verified",
+        verified_at=timezone.now(),
+    )
+    url = f"/programs/{ours.program.pk}/procedures/fellows/{entry.fellow_id}/"
+    reopen = f"/programs/{ours.program.pk}/procedures/entries/{entry.pk}/reopen/"
+    client.force_login(ours.director)
+    assert reopen in client.get(url).content.decode()
+    for role in ("coordinator", "faculty", "fellow"):
+        client.force_login(ours.user(role))
+        assert reopen not in client.get(url).content.decode(), role

@@ -212,3 +212,14 @@ def test_reopen_needs_a_verified_entry_and_a_reason(ours):
     entry = entry_verify(actor=ours.faculty, entry=_entry(ours))
     with pytest.raises(ValidationError):
         entry_reopen(actor=ours.director, entry=entry, reason="")
+
+
+def test_a_return_reason_that_identifies_the_patient_is_refused(db):
+    from procedures.services.verification import entry_return
+    from tests.procedures.factories import ProcedureLogEntryFactory
+
+    entry = ProcedureLogEntryFactory()
+    with pytest.raises(ValidationError, match="medical record number"):
+        entry_return(actor=entry.supervisor.user, entry=entry, reason="Wrong patient, MRN 12345678")
+    entry.refresh_from_db()
+    assert entry.status == "pending" and entry.return_reason == ""
