@@ -15,7 +15,7 @@ from .models import (
     Rotation,
     Subcompetency,
 )
-from .permissions import can_manage_schedule, can_view_schedule
+from .permissions import can_view_schedule
 
 
 def membership_list(*, user) -> QuerySet[Membership]:
@@ -123,14 +123,4 @@ def schedule_enrolment_list(
             )
         )
         .order_by("cohort__name", "membership__user__full_name", "membership__user__email")
-    )
-
-
-def schedule_editable_enrolment_list(*, user, program: Program) -> QuerySet[Enrolment]:
-    """Enrolments whose blocks ``user`` may change: the program's, for its director and
-    coordinator only."""
-    if not can_manage_schedule(user, program):
-        return Enrolment.objects.none()
-    return Enrolment.objects.filter(cohort__program=program).select_related(
-        "cohort__academic_year", "membership__user"
     )

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from core.forms import add_service_errors
 from core.htmx import is_htmx, render_page_or_partial
 from trainees.models import ScheduleBlock
+from trainees.selectors import managed_enrolment_list
 
 from . import milestones
 from .forms import MilestoneSetImportForm, RotationForm, ScheduleBlockForm
@@ -30,7 +31,6 @@ from .selectors import (
     program_role_counts,
     rotation_list,
     schedule_academic_year_list,
-    schedule_editable_enrolment_list,
     schedule_enrolment_list,
 )
 from .services import (
@@ -314,7 +314,7 @@ def schedule_block_form_page(
     whole grid; without JavaScript the same URL is an ordinary page."""
     program = _schedule_manager_program(request, program_id)
     enrolment = get_object_or_404(
-        schedule_editable_enrolment_list(user=request.user, program=program), pk=enrolment_id
+        managed_enrolment_list(user=request.user, program=program), pk=enrolment_id
     )
     if request.method != "POST":
         return _block_form_response(request, program, enrolment)
@@ -347,7 +347,7 @@ def schedule_block_delete_page(
     program = _schedule_manager_program(request, program_id)
     block = get_object_or_404(
         ScheduleBlock.objects.filter(
-            enrolment__in=schedule_editable_enrolment_list(user=request.user, program=program)
+            enrolment__in=managed_enrolment_list(user=request.user, program=program)
         ).select_related(
             "rotation", "enrolment__cohort__academic_year", "enrolment__membership__user"
         ),

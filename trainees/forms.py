@@ -2,7 +2,15 @@
 
 from django import forms
 
-from .models import AcademicYear, Deadline, Enrolment
+from .models import (
+    EARLIEST_YEAR,
+    LATEST_YEAR,
+    AcademicYear,
+    Deadline,
+    Enrolment,
+    MedicalEducation,
+    Residency,
+)
 
 
 class DateInput(forms.DateInput):
@@ -42,6 +50,34 @@ class EnrolmentForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["membership"].queryset = fellows
         self.fields["membership"].label_from_instance = lambda m: m.user.display_name
+
+
+class PathwayForm(forms.Form):
+    """A fellow's medical education and residency, recorded together."""
+
+    degree = forms.ChoiceField(choices=MedicalEducation.Degree.choices)
+    school = forms.CharField(max_length=200, label="Medical school")
+    country = forms.CharField(max_length=100)
+    graduation_year = forms.IntegerField(min_value=EARLIEST_YEAR, max_value=LATEST_YEAR)
+    specialty = forms.ChoiceField(choices=Residency.Specialty.choices, label="Residency specialty")
+    program_name = forms.CharField(max_length=200, label="Residency program")
+    completion_year = forms.IntegerField(
+        min_value=EARLIEST_YEAR, max_value=LATEST_YEAR, label="Residency completion year"
+    )
+    board_status = forms.ChoiceField(choices=Residency.BoardStatus.choices)
+
+    EDUCATION_FIELDS = ("degree", "school", "country", "graduation_year")
+    RESIDENCY_FIELDS = ("specialty", "program_name", "completion_year", "board_status")
+
+
+class EnrolmentStatusForm(forms.Form):
+    status = forms.ChoiceField(choices=Enrolment.Status.choices)
+    leave_days = forms.IntegerField(
+        min_value=1,
+        required=False,
+        label="Days of leave",
+        help_text="Only for a leave of absence: its length, which moves the expected end date.",
+    )
 
 
 # --- Program calendar -------------------------------------------------------------------------

@@ -140,3 +140,13 @@ def deadline_list(
     return deadlines.select_related(
         "academic_year", "enrolment__membership__user", "enrolment__cohort"
     ).order_by("due_date", "kind", "title", "pk")
+
+
+def managed_enrolment_list(*, user, program: Program) -> QuerySet[Enrolment]:
+    """Enrolments of the program that ``user`` may change (status, schedule): its director and
+    coordinator only."""
+    if not can_manage_pathway(user, program):
+        return Enrolment.objects.none()
+    return Enrolment.objects.filter(cohort__program=program).select_related(
+        "cohort__academic_year", "membership__user"
+    )

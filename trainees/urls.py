@@ -54,4 +54,14 @@ urlpatterns = [
         views.deadline_delete,
         name="deadline_delete",
     ),
+    path(
+        "programs/<int:program_id>/fellows/<int:membership_id>/pathway/",
+        views.pathway_edit,
+        name="pathway_edit",
+    ),
+    path(
+        "programs/<int:program_id>/enrolments/<int:enrolment_id>/status/",
+        views.enrolment_status,
+        name="enrolment_status",
+    ),
 ]

@@ -25,6 +25,8 @@ from .forms import (
     DeadlineCreateForm,
     DeadlineForm,
     EnrolmentForm,
+    EnrolmentStatusForm,
+    PathwayForm,
 )
 from .permissions import COHORT_VIEWER_ROLES, can_manage_pathway
 from .selectors import (
@@ -34,6 +36,7 @@ from .selectors import (
     deadline_list,
     fellow_membership_list,
     fellowable_membership_list,
+    managed_enrolment_list,
 )
 
 COHORT_PAGE_SIZE = 50
@@ -102,6 +105,7 @@ def fellow_profile(request: HttpRequest, program_id: int, membership_id: int) ->
             "is_self": fellow.user_id == request.user.pk,
             "today": _program_today(program),
             "scheduled_enrolments": _scheduled_enrolments(fellow),
+            "can_manage": can_manage_pathway(request.user, program),
         },
     )
 
@@ -209,6 +213,67 @@ def enrolment_create(request: HttpRequest, program_id: int, cohort_id: int) -> H
         title=f"Enrol a fellow in {cohort.name}",
         back_url=cohort.get_absolute_url(),
     )
+
+
+def pathway_edit(request: HttpRequest, program_id: int, membership_id: int) -> HttpResponse:
+    """The director or coordinator records a fellow's medical education and residency."""
+    program = _staff_program(request, program_id)
+    fellow = get_object_or_404(
+        fellow_membership_list(user=request.user, program=program), pk=membership_id
+    )
+    initial = {}
+    for record, fields in (
+        (getattr(fellow, "medical_education", None), PathwayForm.EDUCATION_FIELDS),
+        (getattr(fellow, "residency", None), PathwayForm.RESIDENCY_FIELDS),
+    ):
+        if record is not None:
+            initial |= {field: getattr(record, field) for field in fields}
+    form = PathwayForm(request.POST or None, initial=initial)
+    back_url = reverse(
+        "trainees:fellow_profile", kwargs={"program_id": program.pk, "membership_id": fellow.pk}
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.pathway_update(
+                actor=request.user,
+                membership=fellow,
+                medical_education={f: data[f] for f in PathwayForm.EDUCATION_FIELDS},
+                residency={f: data[f] for f in PathwayForm.RESIDENCY_FIELDS},
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"Pathway of {fellow.user} saved.")
+            return redirect(back_url)
+    title = f"Pathway of {fellow.user}"
+    return _form_page(request, program=program, form=form, title=title, back_url=back_url)
+
+
+def enrolment_status(request: HttpRequest, program_id: int, enrolment_id: int) -> HttpResponse:
+    """Record a leave of absence (which extends the end date), completion or withdrawal."""
+    program = _staff_program(request, program_id)
+    enrolment = get_object_or_404(
+        managed_enrolment_list(user=request.user, program=program), pk=enrolment_id
+    )
+    form = EnrolmentStatusForm(request.POST or None, initial={"status": enrolment.status})
+    back_url = enrolment.get_absolute_url()
+    if request.method == "POST" and form.is_valid():
+        try:
+            enrolment = services.enrolment_set_status(
+                actor=request.user, enrolment=enrolment, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                f"{enrolment.membership.user}: {enrolment.get_status_display().lower()}, "
+                f"expected end {enrolment.expected_end_date:%b %d, %Y}.",
+            )
+            return redirect(back_url)
+    title = f"Status of {enrolment.membership.user} in {enrolment.cohort.name}"
+    return _form_page(request, program=program, form=form, title=title, back_url=back_url)
 
 
 # --- Program calendar -------------------------------------------------------------------------
