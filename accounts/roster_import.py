@@ -6,7 +6,6 @@ already holds a role, who already has an open invitation) is passed in as sets o
 """
 
 import csv
-import io
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -14,6 +13,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
+from core.csv import csv_records, decode_upload
 from curriculum.models import Membership
 
 from .models import INVITABLE_ROLES
@@ -131,44 +131,22 @@ def roster_parse(
 
 
 def _decode(content: bytes, preview: RosterPreview) -> str | None:
-    if len(content) > MAX_BYTES:
-        preview.file_errors.append(
-            f"The file is larger than {MAX_BYTES // 1024} KB. Split it into smaller files."
-        )
-        return None
-    if content.startswith(b"PK\x03\x04"):
-        preview.file_errors.append(
-            "This looks like a spreadsheet workbook, not a CSV file. "
-            "Save it as “CSV UTF-8” and upload that."
-        )
-        return None
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        preview.file_errors.append(
-            "The file is not UTF-8 text. Save it as “CSV UTF-8” and upload it again."
-        )
-        return None
-    if "\x00" in text:
-        preview.file_errors.append("The file is not a CSV text file.")
-        return None
+    text, problem = decode_upload(content, max_bytes=MAX_BYTES)
+    if problem:
+        preview.file_errors.append(problem)
     return text
 
 
 def _read_records(text: str, preview: RosterPreview) -> list[tuple[int, list[str]]] | None:
     """Non-blank records, each with the file row it starts on."""
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     records = []
-    next_row = 1
+    number = 1
     try:
-        for values in reader:
-            number, next_row = next_row, reader.line_num + 1
+        for number, values in csv_records(text):
             if any(value.strip() for value in values):
                 records.append((number, values))
     except csv.Error as error:
-        preview.file_errors.append(
-            f"The file is not valid CSV (near row {reader.line_num}: {error})."
-        )
+        preview.file_errors.append(f"The file is not valid CSV (near row {number}: {error}).")
         return None
     return records
 

@@ -7,9 +7,10 @@ every rule can be tested without one. The services re-check every row when they 
 
 import csv
 import datetime
-import io
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+
+from core.csv import csv_records, decode_upload
 
 from .models import Guidance, ProcedureLogEntry
 from .phi import identifier_problems
@@ -108,7 +109,7 @@ def entries_parse(
     try:
         records = [
             (number, values)
-            for number, values in _records(text)
+            for number, values in csv_records(text)
             if any(value.strip() for value in values)
         ]
     except csv.Error as error:
@@ -143,36 +144,10 @@ def entries_parse(
     return preview
 
 
-def _records(text: str):
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    next_row = 1
-    for values in reader:
-        number, next_row = next_row, reader.line_num + 1
-        yield number, values
-
-
 def _decode(content: bytes, preview: EntryPreview) -> str | None:
-    if len(content) > MAX_BYTES:
-        preview.file_errors.append(
-            f"The file is larger than {MAX_BYTES // 1024} KB. Split it into smaller files."
-        )
-        return None
-    if content.startswith(b"PK\x03\x04"):
-        preview.file_errors.append(
-            "This looks like a spreadsheet workbook, not a CSV file. "
-            "Save it as “CSV UTF-8” and upload that."
-        )
-        return None
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        preview.file_errors.append(
-            "The file is not UTF-8 text. Save it as “CSV UTF-8” and upload it again."
-        )
-        return None
-    if "\x00" in text:
-        preview.file_errors.append("The file is not a CSV text file.")
-        return None
+    text, problem = decode_upload(content, max_bytes=MAX_BYTES)
+    if problem:
+        preview.file_errors.append(problem)
     return text
 
 

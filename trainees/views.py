@@ -1,4 +1,3 @@
-import csv
 import datetime
 import zoneinfo
 from urllib.parse import urlencode
@@ -11,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from core.csv import csv_response
 from core.forms import add_service_errors
 from core.htmx import is_htmx, render_page_or_partial
 from curriculum.models import Membership
@@ -280,7 +280,6 @@ def enrolment_status(request: HttpRequest, program_id: int, enrolment_id: int) -
 
 CALENDAR_PAGE_SIZE = 100
 UPCOMING_DEADLINES_SHOWN = 10
-CSV_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _program_today(program) -> datetime.date:
@@ -437,11 +436,6 @@ def deadline_delete(request: HttpRequest, program_id: int, deadline_id: int) -> 
     return redirect(_calendar_url(program, deadline.academic_year))
 
 
-def _csv_cell(value: str) -> str:
-    """Keep a spreadsheet from running a title that starts like a formula."""
-    return f"'{value}" if value.startswith(CSV_FORMULA_PREFIXES) else value
-
-
 def calendar_export(request: HttpRequest, program_id: int) -> HttpResponse:
     """The calendar as CSV, with the same filters as the page and no pagination."""
     program = _calendar_program(request, program_id)
@@ -451,20 +445,16 @@ def calendar_export(request: HttpRequest, program_id: int) -> HttpResponse:
         user=request.user, program=program, academic_year=year, kind=filters["kind"]
     )
     filename = f"calendar-{year.label if year else 'empty'}.csv"
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response)
-    writer.writerow(["kind", "title", "due_date", "fellow", "cohort", "edited"])
-    for deadline in deadlines:
-        enrolment = deadline.enrolment
-        writer.writerow(
-            [
-                deadline.kind,
-                _csv_cell(deadline.title),
-                deadline.due_date.isoformat(),
-                _csv_cell(enrolment.membership.user.display_name) if enrolment else "",
-                _csv_cell(enrolment.cohort.name) if enrolment else "",
-                "yes" if deadline.is_edited else "no",
-            ]
+    rows = (
+        (
+            deadline.kind,
+            deadline.title,
+            deadline.due_date.isoformat(),
+            deadline.enrolment.membership.user.display_name if deadline.enrolment else "",
+            deadline.enrolment.cohort.name if deadline.enrolment else "",
+            "yes" if deadline.is_edited else "no",
         )
-    return response
+        for deadline in deadlines
+    )
+    header = ["kind", "title", "due_date", "fellow", "cohort", "edited"]
+    return csv_response(filename, header, rows)

@@ -2,7 +2,6 @@
 read-only drill-down into one fellow's log for the program's director, coordinator and faculty."""
 
 import base64
-import csv
 import hashlib
 
 from django.contrib import messages
@@ -16,6 +15,7 @@ from django.utils.dateformat import format as date_format
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
+from core.csv import csv_response
 from core.forms import add_service_errors
 from core.htmx import is_htmx, render_page_or_partial
 from curriculum.selectors import program_list
@@ -55,7 +55,6 @@ from ..services.log import (
 
 PAGE_SIZE = 25
 EXPORT_COLUMNS = (*IMPORT_COLUMNS, "status", "return_reason")
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _own_fellow(request: HttpRequest, program_id: int):
@@ -353,36 +352,23 @@ def fellow_log_export(request: HttpRequest, program_id: int, membership_id: int)
 # --- CSV export ------------------------------------------------------------------------------
 
 
-def _cell(value) -> str:
-    """A cell a spreadsheet shows as text, never runs as a formula."""
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
-
-
 def _csv_response(entries, filename: str) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = content_disposition_header(
-        as_attachment=True, filename=filename
-    )
-    writer = csv.writer(response)
-    writer.writerow(EXPORT_COLUMNS)
-    for entry in entries.iterator(chunk_size=500):
-        writer.writerow(
-            _cell(value)
-            for value in (
-                entry.performed_on.isoformat(),
-                entry.procedure_type.name,
-                entry.guidance,
-                entry.role,
-                entry.supervisor.user.email,
-                entry.supervision_level,
-                entry.complication,
-                entry.age_band,
-                entry.level,
-                entry.laterality,
-                entry.note,
-                entry.status,
-                entry.return_reason,
-            )
+    rows = (
+        (
+            entry.performed_on.isoformat(),
+            entry.procedure_type.name,
+            entry.guidance,
+            entry.role,
+            entry.supervisor.user.email,
+            entry.supervision_level,
+            entry.complication,
+            entry.age_band,
+            entry.level,
+            entry.laterality,
+            entry.note,
+            entry.status,
+            entry.return_reason,
         )
-    return response
+        for entry in entries.iterator(chunk_size=500)
+    )
+    return csv_response(filename, EXPORT_COLUMNS, rows)

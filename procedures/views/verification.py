@@ -1,7 +1,5 @@
 """Verification queue, bulk sign-off, returning and reopening entries, and progress pages."""
 
-import csv
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -11,6 +9,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.formats import date_format
 from django.views.decorators.http import require_POST
 
+from core.csv import csv_response
 from core.forms import add_service_errors
 from core.htmx import is_htmx
 from curriculum.models import Membership
@@ -31,7 +30,6 @@ from ..services import verification as services
 Role = Membership.Role
 VERIFIER_ROLES = (Role.FACULTY, Role.DIRECTOR)
 QUEUE_PAGE_SIZE = 50
-CSV_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _queue_url(program) -> str:
@@ -225,26 +223,18 @@ def cohort_progress_view(request: HttpRequest, program_id: int) -> HttpResponse:
     return render(request, "procedures/cohort_progress.html", context)
 
 
-def _csv_cell(value: str) -> str:
-    """Keep a spreadsheet from running a name that starts like a formula."""
-    return f"'{value}" if value.startswith(CSV_FORMULA_PREFIXES) else value
-
-
 def cohort_progress_export(request: HttpRequest, program_id: int) -> HttpResponse:
     """The cohort progress table as CSV, with the same cohort filter."""
     _, _, cohort, targets, rows = _cohort_progress(request, program_id)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
     filename = f"procedure-progress-{cohort.pk if cohort else 'active'}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response)
     header = ["fellow"]
     for target in targets:
         label = target_label(target)
         header += [f"{label}: {col}" for col in ("minimum", "verified", "pending", "short by")]
-    writer.writerow([_csv_cell(value) for value in header])
+    lines = []
     for row in rows:
-        line = [_csv_cell(row.fellow.user.display_name)]
+        line = [row.fellow.user.display_name]
         for cell in row.cells:
             line += [cell.minimum, cell.verified, cell.pending, cell.remaining]
-        writer.writerow(line)
-    return response
+        lines.append(line)
+    return csv_response(filename, header, lines)
