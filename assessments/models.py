@@ -1,1 +1,226 @@
-# Models arrive with the issue that builds this app; see README "Roadmap".
+"""Milestone-based assessments and their signatures.
+
+A signed assessment is read-only: its content is hashed into a ``Signature`` when it is signed,
+a correction is a new amendment linked to the original, and ``manage.py verify_signatures``
+recomputes every hash to catch any change made behind the app's back.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+from core.models import TimeStampedModel
+from curriculum.models import Membership, MilestoneSet, Program, Subcompetency
+
+# The milestone scale in half levels, 1.0 to 5.0.
+LEVELS = [Decimal(n) / 2 for n in range(2, 11)]
+GRADUATION_TARGET = Decimal("4.0")
+
+
+class AssessmentTemplate(TimeStampedModel):
+    """A form the director builds from subcompetencies."""
+
+    class Kind(models.TextChoices):
+        END_OF_ROTATION = "end_of_rotation", "End-of-rotation evaluation"
+        DIRECT_OBSERVATION = "direct_observation", "Direct observation of a procedure"
+        SELF = "self", "Fellow self-assessment"
+        MULTI_SOURCE = "multi_source", "Multi-source (nurse, peer)"
+
+    program = models.ForeignKey(
+        Program, on_delete=models.PROTECT, related_name="assessment_templates"
+    )
+    milestone_set = models.ForeignKey(
+        MilestoneSet, on_delete=models.PROTECT, related_name="assessment_templates"
+    )
+    name = models.CharField(max_length=160)
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    instructions = models.TextField(blank=True)
+    subcompetencies = models.ManyToManyField(Subcompetency, related_name="assessment_templates")
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "name"], name="assessments_template_unique_name"
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    kind__in=["end_of_rotation", "direct_observation", "self", "multi_source"]
+                ),
+                name="assessments_template_kind_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Assessment(TimeStampedModel):
+    """One completed (or to-be-completed) form about one fellow by one assessor.
+
+    Workflow: draft -> signed (submitted and signed by the assessor) -> acknowledged by the
+    fellow; a draft may instead be returned to the assessor with a reason. Signed content never
+    changes: a correction is a new assessment whose ``amends`` points at the original.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        RETURNED = "returned", "Returned to the assessor"
+        SIGNED = "signed", "Signed"
+        ACKNOWLEDGED = "acknowledged", "Acknowledged by the fellow"
+
+    LOCKED_STATUSES = (Status.SIGNED, Status.ACKNOWLEDGED)
+
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="assessments")
+    template = models.ForeignKey(
+        AssessmentTemplate, on_delete=models.PROTECT, related_name="assessments"
+    )
+    fellow = models.ForeignKey(
+        Membership, on_delete=models.PROTECT, related_name="assessments_received"
+    )
+    assessor = models.ForeignKey(
+        Membership, on_delete=models.PROTECT, related_name="assessments_given"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assessments_requested",
+        help_text="Who asked for it; empty when the system created it (end of a rotation).",
+    )
+    schedule_block = models.ForeignKey(
+        "trainees.ScheduleBlock",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assessments",
+    )
+    procedure_entry = models.ForeignKey(
+        "procedures.ProcedureLogEntry",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assessments",
+    )
+    amends = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="amendments"
+    )
+    observed_on = models.DateField(help_text="When the assessed work took place.")
+    due_date = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    narrative = models.TextField(blank=True, help_text="What went well, what to work on.")
+    return_reason = models.CharField(max_length=300, blank=True)
+    signed_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-observed_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "returned", "signed", "acknowledged"]),
+                name="assessments_assessment_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "returned"]) | Q(signed_at__isnull=False),
+                name="assessments_assessment_signed_has_time",
+            ),
+            # One end-of-rotation evaluation per block and assessor, however often the job runs.
+            models.UniqueConstraint(
+                fields=["template", "schedule_block", "assessor"],
+                condition=Q(schedule_block__isnull=False, amends__isnull=True),
+                name="assessments_unique_per_block",
+            ),
+            # One open request per fellow, assessor, form and observed day (double submits).
+            models.UniqueConstraint(
+                fields=["template", "fellow", "assessor", "observed_on"],
+                condition=Q(status__in=["draft", "returned"], amends__isnull=True),
+                name="assessments_unique_open_request",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["assessor", "status"]),
+            models.Index(fields=["fellow", "status", "observed_on"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.template} of {self.fellow.user} by {self.assessor.user} ({self.observed_on})"
+
+    def get_absolute_url(self) -> str:
+        return reverse(
+            "assessments:assessment_detail",
+            kwargs={"program_id": self.program_id, "assessment_id": self.pk},
+        )
+
+    @property
+    def is_locked(self) -> bool:
+        return self.status in self.LOCKED_STATUSES
+
+
+class Rating(TimeStampedModel):
+    """A level on the milestone scale (1.0-5.0 in half levels) or "not yet assessable"."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT, related_name="ratings")
+    subcompetency = models.ForeignKey(
+        Subcompetency, on_delete=models.PROTECT, related_name="ratings"
+    )
+    level = models.DecimalField(max_digits=2, decimal_places=1, null=True, blank=True)
+    not_assessable = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["subcompetency__code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assessment", "subcompetency"], name="assessments_rating_unique"
+            ),
+            models.CheckConstraint(
+                condition=(Q(level__isnull=True, not_assessable=True))
+                | Q(level__in=LEVELS, not_assessable=False),
+                name="assessments_rating_level_or_not_assessable",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        value = "not yet assessable" if self.not_assessable else f"level {self.level}"
+        return f"{self.subcompetency.code}: {value}"
+
+
+class Signature(TimeStampedModel):
+    """Who signed what, when, meaning what, and the SHA-256 of exactly what they signed."""
+
+    class Method(models.TextChoices):
+        PASSWORD = "password", "Password re-entered"
+        TOTP = "totp", "Authenticator code"
+
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.PROTECT, null=True, blank=True, related_name="signatures"
+    )
+    signer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="signatures"
+    )
+    signed_at = models.DateTimeField()
+    meaning = models.CharField(max_length=300, help_text="What the signer attests.")
+    method = models.CharField(max_length=20, choices=Method.choices)
+    content_hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["signed_at"]
+        constraints = [
+            # A double click or two tabs can never sign the same assessment twice.
+            models.UniqueConstraint(
+                fields=["assessment"],
+                condition=Q(assessment__isnull=False),
+                name="assessments_one_signature_per_assessment",
+            ),
+            models.CheckConstraint(
+                condition=Q(method__in=["password", "totp"]),
+                name="assessments_signature_method_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Signed by {self.signer} at {self.signed_at:%Y-%m-%d %H:%M}"
