@@ -1,0 +1,102 @@
+"""What a signature covers, and how the signer proves who they are.
+
+``assessment_content`` is the canonical, JSON-serialisable form of everything an assessor attests
+to; ``content_hash`` is the SHA-256 stored in the ``Signature``. Both are pure: they are used when
+signing and again by ``manage.py verify_signatures``, so they must never change meaning for
+existing rows (add a new version rather than edit them).
+"""
+
+import hashlib
+import json
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+
+from .models import Assessment, Signature
+
+SIGNATURE_MEANING = (
+    "I attest that this assessment reflects my own observation of the fellow's work "
+    "and is complete."
+)
+NOT_ASSESSABLE = "not yet assessable"
+
+
+def _rating_value(rating) -> str:
+    if rating.not_assessable:
+        return NOT_ASSESSABLE
+    # "3.0", whether the level came from the database (Decimal) or was just assigned ("3" / 3).
+    return f"{Decimal(str(rating.level)):.1f}"
+
+
+def assessment_content(assessment: Assessment) -> dict:
+    """The signed content: who, about whom, on which form, when, what was written and rated.
+
+    Ratings are read through ``assessment.ratings.all()`` so a prefetch is used when present;
+    they are sorted by subcompetency code so the order they were saved in does not matter.
+    """
+    ratings = sorted(
+        ([r.subcompetency.code, _rating_value(r)] for r in assessment.ratings.all()),
+        key=lambda pair: pair[0],
+    )
+    return {
+        "version": 1,
+        "program": {"id": assessment.program_id},
+        "template": {
+            "id": assessment.template_id,
+            "kind": assessment.template.kind,
+            "milestone_set": assessment.template.milestone_set_id,
+        },
+        "fellow": {"membership": assessment.fellow_id, "user": assessment.fellow.user_id},
+        "assessor": {"membership": assessment.assessor_id, "user": assessment.assessor.user_id},
+        "observed_on": assessment.observed_on.isoformat(),
+        "narrative": assessment.narrative,
+        "amends": assessment.amends_id,
+        "ratings": ratings,
+    }
+
+
+def content_hash(content: dict) -> str:
+    """SHA-256 (hex) of the canonical JSON of ``content``: key order and spacing never matter."""
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _totp_authenticator(user):
+    from allauth.mfa.models import Authenticator
+
+    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
+
+
+def confirm_identity(user, *, password: str | None = None, totp_code: str | None = None):
+    """Re-confirm the signer: their authenticator code if they use one, else their password.
+
+    Returns the ``Signature.Method`` used. Raises ``ValidationError`` keyed ``totp_code`` or
+    ``password`` so a form can show the message beside the right field. A TOTP code is accepted
+    once only (allauth marks it used), so a replayed code is refused.
+    """
+    authenticator = _totp_authenticator(user)
+    if authenticator is not None:
+        from allauth.mfa.totp.internal.auth import TOTP
+
+        code = (totp_code or "").strip()
+        if not code:
+            raise ValidationError(
+                {
+                    "totp_code": "You sign in with an authenticator app: enter its current "
+                    "6-digit code to sign (your password alone is not enough)."
+                }
+            )
+        if not TOTP(authenticator).validate_code(code):
+            raise ValidationError(
+                {
+                    "totp_code": "That authenticator code is not valid (or was already used). "
+                    "Enter the current code from your app."
+                }
+            )
+        authenticator.record_usage()
+        return Signature.Method.TOTP
+    if not password:
+        raise ValidationError({"password": "Enter your password to sign."})
+    if not user.check_password(password):
+        raise ValidationError({"password": "That password is not correct."})
+    return Signature.Method.PASSWORD
