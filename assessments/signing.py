@@ -10,6 +10,7 @@ import hashlib
 import json
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 
 from .models import Assessment, Signature
@@ -67,13 +68,35 @@ def _totp_authenticator(user):
     return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
 
 
+SIGNING_ATTEMPTS_LIMIT = 5
+SIGNING_ATTEMPTS_WINDOW = 15 * 60  # seconds
+
+
 def confirm_identity(user, *, password: str | None = None, totp_code: str | None = None):
     """Re-confirm the signer: their authenticator code if they use one, else their password.
 
     Returns the ``Signature.Method`` used. Raises ``ValidationError`` keyed ``totp_code`` or
     ``password`` so a form can show the message beside the right field. A TOTP code is accepted
-    once only (allauth marks it used), so a replayed code is refused.
+    once only (allauth marks it used), so a replayed code is refused. After five wrong answers
+    in fifteen minutes signing is refused for a while, so the form cannot be used to guess.
     """
+    key = f"signing-failures:{user.pk}"
+    if cache.get(key, 0) >= SIGNING_ATTEMPTS_LIMIT:
+        field = "totp_code" if _totp_authenticator(user) is not None else "password"
+        raise ValidationError(
+            {field: "Too many wrong attempts to sign. Wait 15 minutes, then try again."}
+        )
+    try:
+        method = _check_identity(user, password=password, totp_code=totp_code)
+    except ValidationError:
+        cache.add(key, 0, SIGNING_ATTEMPTS_WINDOW)
+        cache.incr(key)
+        raise
+    cache.delete(key)
+    return method
+
+
+def _check_identity(user, *, password: str | None, totp_code: str | None):
     authenticator = _totp_authenticator(user)
     if authenticator is not None:
         from allauth.mfa.totp.internal.auth import TOTP

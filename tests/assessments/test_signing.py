@@ -366,3 +366,15 @@ def test_double_click_leaves_exactly_one_signature(ours):
     [refused] = [o for o in outcomes if o != "signed"]
     assert "already signed" in str(refused)
     assert Signature.objects.filter(assessment=assessment).count() == 1
+
+
+def test_signing_is_refused_after_repeated_wrong_passwords(db):
+    from assessments.signing import SIGNING_ATTEMPTS_LIMIT, confirm_identity
+    from tests.accounts.factories import PASSWORD, UserFactory
+
+    user = UserFactory()
+    for _ in range(SIGNING_ATTEMPTS_LIMIT):
+        with pytest.raises(ValidationError, match="not correct"):
+            confirm_identity(user, password="guess")
+    with pytest.raises(ValidationError, match="Too many wrong attempts"):
+        confirm_identity(user, password=PASSWORD)
