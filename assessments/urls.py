@@ -3,6 +3,22 @@ from django.urls import path
 from . import views
 
 app_name = "assessments"
+P = "programs/<int:program_id>/"
+A = P + "assessments/<int:assessment_id>/"
 urlpatterns = [
-    path("programs/<int:program_id>/waiting/", views.faculty_queue, name="faculty_queue"),
+    path(P + "waiting/", views.faculty_queue, name="faculty_queue"),
+    path(P + "assessment-forms/", views.template_list_view, name="template_list"),
+    path(P + "assessment-forms/new/", views.template_create_view, name="template_create"),
+    path(
+        P + "assessment-forms/<int:template_id>/edit/",
+        views.template_update_view,
+        name="template_update",
+    ),
+    path(P + "assessments/", views.assessment_list_view, name="assessment_list"),
+    path(P + "assessments/request/", views.request_view, name="assessment_request"),
+    path(A, views.assessment_detail, name="assessment_detail"),
+    path(A + "fill/", views.assessment_fill, name="assessment_fill"),
+    path(A + "acknowledge/", views.assessment_acknowledge_view, name="assessment_acknowledge"),
+    path(A + "amend/", views.assessment_amend_view, name="assessment_amend"),
+    path(A + "return/", views.assessment_return_view, name="assessment_return"),
 ]

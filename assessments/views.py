@@ -1,18 +1,349 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+"""Faculty queue, assessment forms, requests, filling and signing, acknowledging, returning."""
 
-from curriculum.models import Membership
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from core.forms import add_service_errors
+from curriculum.models import Membership, Subcompetency
 from curriculum.selectors import program_list
 from procedures.selectors.verification import verification_queue
+
+from . import selectors
+from .forms import FillForm, RequestForm, ReturnForm, StaffFilterForm, TemplateForm, initial_ratings
+from .models import Assessment, AssessmentTemplate
+from .permissions import can_acknowledge, can_fill
+from .services import signing
+from .services import workflow as services
+from .signing import SIGNATURE_MEANING
+
+Role = Membership.Role
+STAFF_PAGE_SIZE = 50
+ASSESSMENT_LIST_ROLES = (Role.FELLOW, Role.DIRECTOR, Role.COORDINATOR)
+
+
+def _service_error(request: HttpRequest, exc: Exception) -> None:
+    text = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+    messages.error(request, text)
+
+
+def _uses_totp(user) -> bool:
+    from allauth.mfa.models import Authenticator
+
+    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
 
 
 def faculty_queue(request: HttpRequest, program_id: int) -> HttpResponse:
     """Faculty home: everything waiting for this faculty member, oldest first."""
     program = get_object_or_404(
-        program_list(user=request.user, roles=[Membership.Role.FACULTY]), pk=program_id
+        program_list(user=request.user, roles=[Role.FACULTY]), pk=program_id
     )
     context = {
         "program": program,
+        "assessments": list(selectors.assessments_to_fill(user=request.user, program=program)),
         "procedure_count": verification_queue(user=request.user, program=program).count(),
     }
     return render(request, "assessments/faculty_queue.html", context)
+
+
+# --- Forms (templates) ---------------------------------------------------------------------------
+
+
+def _director_program(request: HttpRequest, program_id: int):
+    return get_object_or_404(program_list(user=request.user, roles=[Role.DIRECTOR]), pk=program_id)
+
+
+def template_list_view(request: HttpRequest, program_id: int) -> HttpResponse:
+    program = _director_program(request, program_id)
+    context = {
+        "program": program,
+        "templates": selectors.template_list(user=request.user, program=program),
+    }
+    return render(request, "assessments/template_list.html", context)
+
+
+def _template_form(request, program, template: AssessmentTemplate | None) -> HttpResponse:
+    milestone_sets = program.milestone_sets.order_by("-effective_date")
+    subcompetencies = (
+        Subcompetency.objects.filter(milestone_set__program=program)
+        .select_related("competency", "milestone_set")
+        .order_by("milestone_set__effective_date", "milestone_set_id", "competency__order", "order")
+    )
+    initial = None
+    if template is not None:
+        initial = {
+            "name": template.name,
+            "kind": template.kind,
+            "milestone_set": template.milestone_set_id,
+            "subcompetencies": list(template.subcompetencies.values_list("pk", flat=True)),
+            "instructions": template.instructions,
+            "is_active": template.is_active,
+        }
+    form = TemplateForm(
+        request.POST or None,
+        initial=initial,
+        milestone_sets=milestone_sets,
+        subcompetencies=subcompetencies,
+    )
+    if template is None:
+        del form.fields["is_active"]
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if template is None:
+                services.template_create(actor=request.user, program=program, **data)
+            else:
+                services.template_update(actor=request.user, template=template, **data)
+        except PermissionDenied as exc:
+            _service_error(request, exc)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"Saved the form “{data['name']}”.")
+            return redirect("assessments:template_list", program_id=program.pk)
+    context = {"program": program, "form": form, "template": template}
+    return render(request, "assessments/template_form.html", context)
+
+
+def template_create_view(request: HttpRequest, program_id: int) -> HttpResponse:
+    return _template_form(request, _director_program(request, program_id), None)
+
+
+def template_update_view(request: HttpRequest, program_id: int, template_id: int) -> HttpResponse:
+    program = _director_program(request, program_id)
+    template = get_object_or_404(
+        selectors.template_list(user=request.user, program=program), pk=template_id
+    )
+    return _template_form(request, program, template)
+
+
+# --- Requests and lists --------------------------------------------------------------------------
+
+
+def request_view(request: HttpRequest, program_id: int) -> HttpResponse:
+    """A fellow asks a named faculty member for an assessment, on one phone screen."""
+    program = get_object_or_404(program_list(user=request.user, roles=[Role.FELLOW]), pk=program_id)
+    form = RequestForm(
+        request.POST or None,
+        initial={"observed_on": services.program_today(program)},
+        templates=selectors.requestable_template_list(user=request.user, program=program),
+        assessors=selectors.assessor_choice_list(user=request.user, program=program),
+        entries=selectors.recent_entry_list(user=request.user, program=program),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            assessment = services.assessment_request(actor=request.user, **form.cleaned_data)
+        except PermissionDenied as exc:
+            _service_error(request, exc)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            if assessment.assessor.user_id == request.user.pk:
+                messages.success(request, "Self-assessment started: fill it in below.")
+                return redirect(_fill_url(assessment))
+            messages.success(request, f"Request sent to {assessment.assessor.user.display_name}.")
+            return redirect("assessments:assessment_list", program_id=program.pk)
+    return render(request, "assessments/request_form.html", {"program": program, "form": form})
+
+
+def assessment_list_view(request: HttpRequest, program_id: int) -> HttpResponse:
+    """A fellow's "My assessments"; the director's and coordinator's list of the program's."""
+    program = get_object_or_404(
+        program_list(user=request.user, roles=ASSESSMENT_LIST_ROLES), pk=program_id
+    )
+    staff = program_list(user=request.user, roles=Membership.STAFF_ROLES).filter(pk=program.pk)
+    if staff.exists():
+        fellows = selectors.fellow_choice_list(user=request.user, program=program)
+        filters = StaffFilterForm(request.GET or None, fellows=fellows)
+        status, fellow_id = "", None
+        if filters.is_valid():
+            status = filters.cleaned_data["status"]
+            fellow = filters.cleaned_data["fellow"]
+            fellow_id = fellow.pk if fellow else None
+        queryset = selectors.assessment_list_for_staff(
+            user=request.user, program=program, status=status, fellow_id=fellow_id
+        )
+        page = Paginator(queryset, STAFF_PAGE_SIZE).get_page(request.GET.get("page"))
+        context = {"program": program, "filters": filters, "assessment_page": page}
+        return render(request, "assessments/staff_list.html", context)
+    mine = selectors.my_assessments(user=request.user, program=program)
+    context = {
+        "program": program,
+        "received": list(mine["received"]),
+        "requests": list(mine["requests"]),
+    }
+    return render(request, "assessments/my_assessments.html", context)
+
+
+# --- One assessment ------------------------------------------------------------------------------
+
+
+def _visible(request: HttpRequest, program_id: int, assessment_id: int):
+    program = get_object_or_404(program_list(user=request.user), pk=program_id)
+    queryset = selectors.assessment_detail_get(
+        selectors.visible_assessments(user=request.user, program=program)
+    )
+    return program, get_object_or_404(queryset, pk=assessment_id)
+
+
+def _fill_url(assessment: Assessment) -> str:
+    return reverse(
+        "assessments:assessment_fill",
+        kwargs={"program_id": assessment.program_id, "assessment_id": assessment.pk},
+    )
+
+
+def assessment_detail(request: HttpRequest, program_id: int, assessment_id: int) -> HttpResponse:
+    program, assessment = _visible(request, program_id, assessment_id)
+    ratings = {r.subcompetency_id: r for r in assessment.ratings.all()}
+    rows = [(sub, ratings.get(sub.pk)) for sub in assessment.template.subcompetencies.all()]
+    listed = {sub.pk for sub, _ in rows}
+    rows += [
+        (r.subcompetency, r) for r in assessment.ratings.all() if r.subcompetency_id not in listed
+    ]
+    user = request.user
+    is_assessor = assessment.assessor.user_id == user.pk and can_fill(user, assessment)
+    context = {
+        "program": program,
+        "assessment": assessment,
+        "rows": rows,
+        "signatures": list(assessment.signatures.all()),
+        "can_fill": is_assessor and not assessment.is_locked,
+        "can_amend": is_assessor and assessment.is_locked,
+        "can_acknowledge": can_acknowledge(user, assessment),
+        "can_return": assessment.status == Assessment.Status.DRAFT
+        and program_list(user=user, roles=Membership.STAFF_ROLES).filter(pk=program.pk).exists(),
+    }
+    return render(request, "assessments/assessment_detail.html", context)
+
+
+def assessment_fill(request: HttpRequest, program_id: int, assessment_id: int) -> HttpResponse:
+    """Phone-first: narrative, one radio group per subcompetency, then save or sign."""
+    program = get_object_or_404(program_list(user=request.user), pk=program_id)
+    assessment = get_object_or_404(
+        selectors.assessment_detail_get(
+            selectors.fillable_assessments(user=request.user, program=program)
+        ),
+        pk=assessment_id,
+    )
+    if assessment.is_locked:
+        messages.info(request, "This assessment is signed; amend it to make a correction.")
+        return redirect(assessment)
+    subcompetencies = assessment.template.subcompetencies.all()
+    uses_totp = _uses_totp(request.user)
+    initial = {"narrative": assessment.narrative, **initial_ratings(assessment)}
+    form = FillForm(
+        request.POST or None,
+        initial=initial,
+        subcompetencies=subcompetencies,
+        uses_totp=uses_totp,
+    )
+    if request.method == "POST" and form.is_valid():
+        sign = request.POST.get("action") == "sign"
+        data = form.cleaned_data
+        try:
+            # Save and sign together: a refused signature leaves nothing half-saved.
+            with transaction.atomic():
+                services.assessment_save_draft(
+                    actor=request.user,
+                    assessment=assessment,
+                    narrative=data["narrative"],
+                    ratings=form.ratings(),
+                )
+                if sign:
+                    signing.assessment_sign(
+                        actor=request.user,
+                        assessment=assessment,
+                        password=data.get("password") or None,
+                        totp_code=data.get("totp_code") or None,
+                    )
+        except PermissionDenied as exc:
+            _service_error(request, exc)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            if sign:
+                messages.success(
+                    request,
+                    f"Signed and sent to {assessment.fellow.user.display_name}.",
+                )
+                return redirect(assessment)
+            messages.success(request, "Draft saved.")
+            return redirect(_fill_url(assessment))
+    context = {
+        "program": program,
+        "assessment": assessment,
+        "form": form,
+        "uses_totp": uses_totp,
+        "meaning": SIGNATURE_MEANING,
+    }
+    return render(request, "assessments/assessment_fill.html", context)
+
+
+@require_POST
+def assessment_acknowledge_view(
+    request: HttpRequest, program_id: int, assessment_id: int
+) -> HttpResponse:
+    _, assessment = _visible(request, program_id, assessment_id)
+    if assessment.fellow.user_id != request.user.pk:
+        raise Http404("No such assessment.")
+    try:
+        signing.assessment_acknowledge(actor=request.user, assessment=assessment)
+    except (ValidationError, PermissionDenied) as exc:
+        _service_error(request, exc)
+    else:
+        messages.success(request, f"Acknowledged {assessment.template.name}.")
+    if request.POST.get("next") == "list":
+        return redirect("assessments:assessment_list", program_id=program_id)
+    return redirect(assessment)
+
+
+@require_POST
+def assessment_amend_view(
+    request: HttpRequest, program_id: int, assessment_id: int
+) -> HttpResponse:
+    program = get_object_or_404(program_list(user=request.user), pk=program_id)
+    assessment = get_object_or_404(
+        selectors.fillable_assessments(user=request.user, program=program), pk=assessment_id
+    )
+    try:
+        draft = signing.assessment_amend(actor=request.user, assessment=assessment)
+    except (ValidationError, PermissionDenied) as exc:
+        _service_error(request, exc)
+        return redirect(assessment)
+    messages.info(request, "A correction was started; the signed original is kept unchanged.")
+    return redirect(_fill_url(draft))
+
+
+def assessment_return_view(
+    request: HttpRequest, program_id: int, assessment_id: int
+) -> HttpResponse:
+    """The director or coordinator returns a draft to its assessor with a reason."""
+    program = get_object_or_404(
+        program_list(user=request.user, roles=Membership.STAFF_ROLES), pk=program_id
+    )
+    assessment = get_object_or_404(
+        selectors.visible_assessments(user=request.user, program=program), pk=assessment_id
+    )
+    form = ReturnForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.assessment_return(
+                actor=request.user, assessment=assessment, **form.cleaned_data
+            )
+        except PermissionDenied as exc:
+            _service_error(request, exc)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(
+                request, f"Returned to {assessment.assessor.user.display_name} with your reason."
+            )
+            return redirect(assessment)
+    context = {"program": program, "assessment": assessment, "form": form}
+    return render(request, "assessments/assessment_return.html", context)

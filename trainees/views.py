@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from assessments.selectors import awaiting_acknowledgement_count
 from core.csv import csv_response
 from core.forms import add_service_errors
 from core.htmx import is_htmx, render_page_or_partial
@@ -54,6 +55,9 @@ def my_progress(request: HttpRequest, program_id: int) -> HttpResponse:
         "program": program,
         "procedure_targets_met": sum(item.met for item in procedures),
         "procedure_targets_total": len(procedures),
+        "assessments_to_acknowledge": awaiting_acknowledgement_count(
+            user=request.user, program=program
+        ),
     }
     return render(request, "trainees/my_progress.html", context)
 

@@ -182,6 +182,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.purge_expired_sessions",
         "schedule": crontab(hour=3, minute=17),
     },
+    # End-of-rotation evaluations for blocks that have ended (idempotent: one per block).
+    "create-rotation-evaluations": {
+        "task": "assessments.tasks.create_rotation_evaluations",
+        "schedule": crontab(hour=2, minute=41),
+    },
 }
 
 # --- Behaviour switches -----------------------------------------------------------------------

@@ -1,0 +1,154 @@
+"""Input shape only: the workflow and signing services decide what is allowed."""
+
+from itertools import groupby
+
+from django import forms
+
+from .models import LEVELS, Assessment, AssessmentTemplate
+from .services.workflow import NOT_ASSESSABLE, REASON_MAX_LENGTH
+
+LEVEL_CHOICES = [(f"{level:.1f}", f"{level:.1f}") for level in LEVELS]
+RATING_CHOICES = [*LEVEL_CHOICES, (NOT_ASSESSABLE, "Not yet assessable")]
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class TemplateForm(forms.Form):
+    name = forms.CharField(max_length=160)
+    kind = forms.ChoiceField(label="Kind of form", choices=AssessmentTemplate.Kind.choices)
+    milestone_set = forms.ModelChoiceField(queryset=None, empty_label=None)
+    subcompetencies = forms.ModelMultipleChoiceField(
+        queryset=None,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Only those of the chosen milestone set.",
+    )
+    instructions = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Shown to the assessor above the form.",
+    )
+    is_active = forms.BooleanField(
+        label="In use (fellows can request it)", required=False, initial=True
+    )
+
+    def __init__(self, *args, milestone_sets, subcompetencies, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["milestone_set"].queryset = milestone_sets
+        self.fields["subcompetencies"].queryset = subcompetencies
+
+    def subcompetency_groups(self) -> list[tuple[str, list[tuple[object, bool]]]]:
+        """Checkbox choices grouped by milestone set and competency, with their checked state."""
+        value = self["subcompetencies"].value() or []
+        chosen = {str(getattr(item, "pk", item)) for item in value}
+        subs = self.fields["subcompetencies"].queryset
+        return [
+            (label, [(sub, str(sub.pk) in chosen) for sub in items])
+            for label, items in groupby(
+                subs, key=lambda s: f"{s.milestone_set} · {s.competency.code} {s.competency.name}"
+            )
+        ]
+
+
+class RequestForm(forms.Form):
+    template = forms.ModelChoiceField(label="Form", queryset=None, empty_label=None)
+    assessor = forms.ModelChoiceField(
+        label="Assessor",
+        queryset=None,
+        required=False,
+        help_text="Not needed for a self-assessment.",
+    )
+    observed_on = forms.DateField(label="Observed on", widget=DateInput)
+    procedure_entry = forms.ModelChoiceField(
+        label="Procedure (optional)",
+        queryset=None,
+        required=False,
+        empty_label="No procedure",
+        help_text="Link the log entry that was observed.",
+    )
+
+    def __init__(self, *args, templates, assessors, entries, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["template"].queryset = templates
+        self.fields["assessor"].queryset = assessors
+        self.fields["assessor"].label_from_instance = lambda m: m.user.display_name
+        self.fields["procedure_entry"].queryset = entries
+        self.fields["procedure_entry"].label_from_instance = lambda e: (
+            f"{e.performed_on:%b %d, %Y} · {e.procedure_type.name}"
+        )
+
+
+class FillForm(forms.Form):
+    """The narrative first, then one radio group per subcompetency, then the signing fields."""
+
+    narrative = forms.CharField(
+        label="Narrative",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="What went well, and what to work on next. Fellows read this first.",
+    )
+    password = forms.CharField(
+        label="Your password",
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    totp_code = forms.CharField(
+        label="Authenticator code",
+        required=False,
+        max_length=10,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+    def __init__(self, *args, subcompetencies, uses_totp: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.subcompetencies = list(subcompetencies)
+        for sub in self.subcompetencies:
+            self.fields[f"rating_{sub.pk}"] = forms.ChoiceField(
+                label=f"{sub.code} {sub.title}",
+                choices=RATING_CHOICES,
+                required=False,
+                widget=forms.RadioSelect,
+            )
+        if uses_totp:
+            del self.fields["password"]
+        else:
+            del self.fields["totp_code"]
+
+    def rating_fields(self):
+        return [(sub, self[f"rating_{sub.pk}"]) for sub in self.subcompetencies]
+
+    def ratings(self) -> dict[int, str]:
+        return {
+            sub.pk: self.cleaned_data.get(f"rating_{sub.pk}", "") for sub in self.subcompetencies
+        }
+
+
+def initial_ratings(assessment) -> dict[str, str]:
+    initial = {}
+    for rating in assessment.ratings.all():
+        value = NOT_ASSESSABLE if rating.not_assessable else f"{rating.level:.1f}"
+        initial[f"rating_{rating.subcompetency_id}"] = value
+    return initial
+
+
+class ReturnForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason the assessor will see",
+        max_length=REASON_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class StaffFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        required=False,
+        choices=[("", "Any status"), *Assessment.Status.choices],
+    )
+    fellow = forms.ModelChoiceField(queryset=None, required=False, empty_label="Every fellow")
+
+    def __init__(self, *args, fellows, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["fellow"].queryset = fellows
+        self.fields["fellow"].label_from_instance = lambda m: m.user.display_name

@@ -1,0 +1,170 @@
+"""Scoped reads: every function returns only what ``user`` may see."""
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from curriculum.models import Membership, Program, Subcompetency
+from curriculum.permissions import has_program_role
+
+from .models import Assessment, AssessmentTemplate, Rating
+from .permissions import can_manage_templates
+
+Role = Membership.Role
+Status = Assessment.Status
+OPEN_STATUSES = (Status.DRAFT, Status.RETURNED)
+RELATED = ("program", "template", "fellow__user", "assessor__user", "procedure_entry")
+
+
+def _with_people(queryset: QuerySet[Assessment]) -> QuerySet[Assessment]:
+    return queryset.select_related(*RELATED)
+
+
+def template_list(*, user, program: Program) -> QuerySet[AssessmentTemplate]:
+    """Every form of the program (active or not), for its director only."""
+    if not can_manage_templates(user, program):
+        return AssessmentTemplate.objects.none()
+    return (
+        AssessmentTemplate.objects.filter(program=program)
+        .select_related("milestone_set")
+        .prefetch_related(
+            Prefetch("subcompetencies", queryset=Subcompetency.objects.order_by("code"))
+        )
+        .order_by("-is_active", "name")
+    )
+
+
+def requestable_template_list(*, user, program: Program) -> QuerySet[AssessmentTemplate]:
+    """Active forms a fellow of the program can ask for (end-of-rotation ones are automatic)."""
+    if not has_program_role(user, program, [Role.FELLOW]):
+        return AssessmentTemplate.objects.none()
+    return (
+        AssessmentTemplate.objects.filter(program=program, is_active=True)
+        .exclude(kind=AssessmentTemplate.Kind.END_OF_ROTATION)
+        .order_by("name")
+    )
+
+
+def assessor_choice_list(*, user, program: Program) -> QuerySet[Membership]:
+    """Active faculty and director of the program a fellow may ask, never the fellow themself."""
+    if not has_program_role(user, program, [Role.FELLOW]):
+        return Membership.objects.none()
+    return (
+        Membership.objects.filter(
+            program=program, role__in=[Role.FACULTY, Role.DIRECTOR], is_active=True
+        )
+        .exclude(user=user)
+        .select_related("user")
+        .order_by("user__full_name", "user__email")
+    )
+
+
+def visible_assessments(*, user, program: Program) -> QuerySet[Assessment]:
+    """``can_view_assessment`` in SQL: the assessor; the fellow once it is signed; the director
+    and coordinator of the program. Never another fellow."""
+    if not user.is_authenticated:
+        return Assessment.objects.none()
+    queryset = Assessment.objects.filter(program=program)
+    if not has_program_role(user, program, Membership.STAFF_ROLES):
+        queryset = queryset.filter(
+            Q(assessor__user=user)
+            | Q(fellow__user=user, status__in=[Status.SIGNED, Status.ACKNOWLEDGED])
+        )
+    return _with_people(queryset)
+
+
+def fillable_assessments(*, user, program: Program) -> QuerySet[Assessment]:
+    """Assessments of the program whose named (and still active) assessor is ``user``."""
+    if not user.is_authenticated:
+        return Assessment.objects.none()
+    return _with_people(
+        Assessment.objects.filter(program=program, assessor__user=user, assessor__is_active=True)
+    )
+
+
+def assessments_to_fill(*, user, program: Program) -> QuerySet[Assessment]:
+    """The user's open (draft or returned) assessments as assessor, oldest due first."""
+    return (
+        fillable_assessments(user=user, program=program)
+        .filter(status__in=OPEN_STATUSES)
+        .order_by("due_date", "observed_on", "pk")
+    )
+
+
+def my_assessments(*, user, program: Program) -> dict[str, QuerySet[Assessment]]:
+    """A fellow's own page: ``received`` (signed or acknowledged assessments about them, newest
+    first) and ``requests`` (their open requests to others, with status)."""
+    mine = Assessment.objects.filter(
+        program=program, fellow__user=user, fellow__is_active=True, fellow__role=Role.FELLOW
+    )
+    if not user.is_authenticated or not has_program_role(user, program, [Role.FELLOW]):
+        mine = Assessment.objects.none()
+    return {
+        "received": _with_people(
+            mine.filter(status__in=[Status.SIGNED, Status.ACKNOWLEDGED])
+        ).order_by("-signed_at", "-pk"),
+        "requests": _with_people(mine.filter(status__in=OPEN_STATUSES)).order_by(
+            "-observed_on", "-pk"
+        ),
+    }
+
+
+def awaiting_acknowledgement_count(*, user, program: Program) -> int:
+    return (
+        my_assessments(user=user, program=program)["received"].filter(status=Status.SIGNED).count()
+    )
+
+
+def assessment_list_for_staff(
+    *, user, program: Program, status: str = "", fellow_id: int | None = None
+) -> QuerySet[Assessment]:
+    """All assessments of the program for its director and coordinator, optionally filtered."""
+    if not has_program_role(user, program, Membership.STAFF_ROLES):
+        return Assessment.objects.none()
+    queryset = Assessment.objects.filter(program=program)
+    if status:
+        queryset = queryset.filter(status=status)
+    if fellow_id:
+        queryset = queryset.filter(fellow_id=fellow_id)
+    return _with_people(queryset).order_by("-observed_on", "-pk")
+
+
+def fellow_choice_list(*, user, program: Program) -> QuerySet[Membership]:
+    """The program's fellows, for the staff filter."""
+    if not has_program_role(user, program, Membership.STAFF_ROLES):
+        return Membership.objects.none()
+    return (
+        Membership.objects.filter(program=program, role=Role.FELLOW)
+        .select_related("user")
+        .order_by("user__full_name", "user__email")
+    )
+
+
+def assessment_detail_get(queryset: QuerySet[Assessment]) -> QuerySet[Assessment]:
+    """Add what the detail and fill pages show: ratings with their subcompetency, signatures."""
+    return queryset.select_related("template__milestone_set", "amends").prefetch_related(
+        Prefetch(
+            "ratings",
+            queryset=Rating.objects.select_related("subcompetency").order_by("subcompetency__code"),
+        ),
+        "signatures__signer",
+        Prefetch(
+            "template__subcompetencies",
+            queryset=Subcompetency.objects.select_related("competency").order_by(
+                "competency__order", "order"
+            ),
+        ),
+    )
+
+
+def recent_entry_list(*, user, program: Program):
+    """The fellow's own last 20 procedure entries, to link an observation to."""
+    from procedures.models import ProcedureLogEntry
+
+    latest = ProcedureLogEntry.objects.filter(
+        program=program, fellow__user=user, fellow__role=Role.FELLOW, fellow__is_active=True
+    ).order_by("-performed_on", "-pk")[:20]
+    # Filtered by id (not sliced) so a form field can still look a choice up.
+    return (
+        ProcedureLogEntry.objects.filter(pk__in=latest.values("pk"))
+        .select_related("procedure_type")
+        .order_by("-performed_on", "-pk")
+    )

@@ -1,0 +1,394 @@
+"""Building forms, requesting assessments, filling drafts, returning them, and the end-of-rotation
+evaluations the system creates when a block ends.
+
+Signing, acknowledging and amending live in ``signing``. Every write checks the role predicates of
+``assessments.permissions`` again, calls ``full_clean`` and runs inside ``transaction.atomic``.
+"""
+
+import datetime
+import zoneinfo
+from collections import Counter
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count
+
+from curriculum.models import Membership, MilestoneSet, Program
+from curriculum.permissions import has_program_role
+
+from ..models import LEVELS, Assessment, AssessmentTemplate, Rating
+from ..permissions import can_fill, can_manage_templates, can_request
+
+Role = Membership.Role
+Status = Assessment.Status
+OPEN_STATUSES = (Status.DRAFT, Status.RETURNED)
+ASSESSOR_ROLES = (Role.FACULTY, Role.DIRECTOR)
+NOT_ASSESSABLE = "na"
+REASON_MAX_LENGTH = 300
+ROTATION_LOOKBACK_DAYS = 60
+
+
+def program_today(program: Program) -> datetime.date:
+    """Today in the program's own time zone (a date typed at 23:30 in New York is still today)."""
+    return datetime.datetime.now(zoneinfo.ZoneInfo(program.timezone)).date()
+
+
+# --- Templates -----------------------------------------------------------------------------------
+
+
+def _check_template_fields(*, program: Program, milestone_set: MilestoneSet, subcompetencies):
+    if milestone_set.program_id != program.pk:
+        raise ValidationError({"milestone_set": "This milestone set belongs to another program."})
+    subcompetencies = list(subcompetencies)
+    if not subcompetencies:
+        raise ValidationError({"subcompetencies": "Choose at least one subcompetency."})
+    foreign = [s.code for s in subcompetencies if s.milestone_set_id != milestone_set.pk]
+    if foreign:
+        raise ValidationError(
+            {
+                "subcompetencies": f"Not in {milestone_set}: {', '.join(sorted(foreign))}. "
+                "Choose subcompetencies of the form's milestone set."
+            }
+        )
+    return subcompetencies
+
+
+def _save_template(template: AssessmentTemplate, subcompetencies) -> AssessmentTemplate:
+    template.full_clean()
+    template.save()
+    template.subcompetencies.set(subcompetencies)
+    return template
+
+
+@transaction.atomic
+def template_create(
+    *,
+    actor,
+    program: Program,
+    name: str,
+    kind: str,
+    milestone_set: MilestoneSet,
+    subcompetencies,
+    instructions: str = "",
+) -> AssessmentTemplate:
+    """The director builds a form from subcompetencies of one of the program's milestone sets."""
+    if not can_manage_templates(actor, program):
+        raise PermissionDenied("Only the program director builds assessment forms.")
+    subs = _check_template_fields(
+        program=program, milestone_set=milestone_set, subcompetencies=subcompetencies
+    )
+    template = AssessmentTemplate(
+        program=program,
+        milestone_set=milestone_set,
+        name=name.strip(),
+        kind=kind,
+        instructions=instructions.strip(),
+    )
+    return _save_template(template, subs)
+
+
+@transaction.atomic
+def template_update(
+    *,
+    actor,
+    template: AssessmentTemplate,
+    name: str,
+    kind: str,
+    milestone_set: MilestoneSet,
+    subcompetencies,
+    instructions: str = "",
+    is_active: bool = True,
+) -> AssessmentTemplate:
+    """The director edits a form. Signed assessments keep their own ratings (and their hash), so
+    changing the list only affects what is asked from now on; deactivating hides it from requests.
+    """
+    template = AssessmentTemplate.objects.select_for_update().get(pk=template.pk)
+    if not can_manage_templates(actor, template.program):
+        raise PermissionDenied("Only the program director edits assessment forms.")
+    subs = _check_template_fields(
+        program=template.program, milestone_set=milestone_set, subcompetencies=subcompetencies
+    )
+    template.name = name.strip()
+    template.kind = kind
+    template.milestone_set = milestone_set
+    template.instructions = instructions.strip()
+    template.is_active = is_active
+    return _save_template(template, subs)
+
+
+# --- Requests ------------------------------------------------------------------------------------
+
+
+def _fellow_membership(actor, program: Program) -> Membership:
+    return Membership.objects.select_related("user").get(
+        user=actor, program=program, role=Role.FELLOW, is_active=True
+    )
+
+
+@transaction.atomic
+def assessment_request(
+    *,
+    actor,
+    template: AssessmentTemplate,
+    assessor: Membership | None,
+    observed_on: datetime.date,
+    procedure_entry=None,
+) -> Assessment:
+    """A fellow asks a named faculty member (or the director) to assess work just done.
+
+    For a self-assessment form the assessor is the fellow themself (``assessor`` is ignored). A
+    second identical open request (same form, assessor and day) returns the existing draft rather
+    than a duplicate. The request is due ``program.evaluation_due_days`` after it is made.
+    """
+    program = template.program
+    if not can_request(actor, program):
+        raise PermissionDenied("Only an active fellow of the program can request an assessment.")
+    fellow = _fellow_membership(actor, program)
+    if not template.is_active:
+        raise ValidationError({"template": "This form is no longer in use."})
+    if template.kind == AssessmentTemplate.Kind.SELF:
+        assessor = fellow
+    else:
+        if assessor is None:
+            raise ValidationError({"assessor": "Choose who should assess you."})
+        if (
+            assessor.program_id != program.pk
+            or not assessor.is_active
+            or assessor.role not in ASSESSOR_ROLES
+        ):
+            raise ValidationError(
+                {"assessor": "Choose an active faculty member or the director of your program."}
+            )
+        if assessor.user_id == actor.pk:
+            raise ValidationError({"assessor": "You cannot assess yourself on this form."})
+    today = program_today(program)
+    if observed_on > today:
+        raise ValidationError({"observed_on": "The work must already have taken place."})
+    if procedure_entry is not None and (
+        procedure_entry.fellow_id != fellow.pk or procedure_entry.program_id != program.pk
+    ):
+        raise ValidationError({"procedure_entry": "Link one of your own procedure entries."})
+
+    open_same = Assessment.objects.select_for_update().filter(
+        template=template,
+        fellow=fellow,
+        assessor=assessor,
+        observed_on=observed_on,
+        status__in=OPEN_STATUSES,
+        amends__isnull=True,
+    )
+    if existing := open_same.first():
+        return existing
+    assessment = Assessment(
+        program=program,
+        template=template,
+        fellow=fellow,
+        assessor=assessor,
+        requested_by=actor,
+        procedure_entry=procedure_entry,
+        observed_on=observed_on,
+        due_date=today + datetime.timedelta(days=program.evaluation_due_days),
+    )
+    assessment.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            assessment.save()
+    except IntegrityError:  # a double submit from a second tab won the race
+        return open_same.get()
+    return assessment
+
+
+# --- Filling -------------------------------------------------------------------------------------
+
+
+def _lock(assessment: Assessment) -> Assessment:
+    return (
+        Assessment.objects.select_for_update(of=("self",))
+        .select_related("program", "template", "fellow__user", "assessor__user")
+        .get(pk=assessment.pk)
+    )
+
+
+def parse_rating(value: str) -> Decimal | str | None:
+    """``"3.5"`` -> Decimal, ``"na"`` -> NOT_ASSESSABLE, ``""`` -> None; anything else fails."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    if value == NOT_ASSESSABLE:
+        return NOT_ASSESSABLE
+    try:
+        level = Decimal(value)
+    except InvalidOperation:
+        level = None
+    if level not in LEVELS:
+        raise ValidationError(
+            {"ratings": f"{value} is not a milestone level (1.0 to 5.0 in half levels)."}
+        )
+    return level
+
+
+@transaction.atomic
+def assessment_save_draft(*, actor, assessment: Assessment, narrative: str, ratings: dict):
+    """The assessor saves the narrative and ratings of an open (draft or returned) assessment.
+
+    ``ratings`` maps subcompetency id to ``"1.0"``..``"5.0"``, ``"na"`` (not yet assessable) or
+    ``""`` (no rating: removes one saved before). Only the form's subcompetencies are accepted.
+    """
+    assessment = _lock(assessment)
+    if not can_fill(actor, assessment):
+        raise PermissionDenied("Only the named assessor can fill this assessment.")
+    if assessment.status not in OPEN_STATUSES:
+        raise ValidationError("This assessment is signed; amend it to make a correction.")
+    allowed = set(assessment.template.subcompetencies.values_list("pk", flat=True))
+    parsed = {}
+    for key, value in ratings.items():
+        sub_id = int(key)
+        if sub_id not in allowed:
+            raise ValidationError({"ratings": "That subcompetency is not on this form."})
+        parsed[sub_id] = parse_rating(value)
+    assessment.narrative = (narrative or "").strip()
+    assessment.full_clean()
+    assessment.save(update_fields=["narrative", "updated_at"])
+    for sub_id, value in parsed.items():
+        if value is None:
+            Rating.objects.filter(assessment=assessment, subcompetency_id=sub_id).delete()
+            continue
+        na = value == NOT_ASSESSABLE
+        Rating.objects.update_or_create(
+            assessment=assessment,
+            subcompetency_id=sub_id,
+            defaults={"level": None if na else value, "not_assessable": na},
+        )
+    return assessment
+
+
+@transaction.atomic
+def assessment_return(*, actor, assessment: Assessment, reason: str) -> Assessment:
+    """The director or coordinator sends a draft back to its assessor with a reason (for
+    example "the narrative is missing"); it shows in the assessor's queue until it is signed.
+
+    Only drafts can be returned: signed content is read-only and is corrected by amendment.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Give a reason."})
+    if len(reason) > REASON_MAX_LENGTH:
+        raise ValidationError(
+            {"reason": f"Keep the reason to {REASON_MAX_LENGTH} characters or fewer."}
+        )
+    assessment = _lock(assessment)
+    if not has_program_role(actor, assessment.program, Membership.STAFF_ROLES):
+        raise PermissionDenied("Only the director or coordinator can return an assessment.")
+    if assessment.status != Status.DRAFT:
+        raise ValidationError("Only a draft can be returned to its assessor.")
+    assessment.status = Status.RETURNED
+    assessment.return_reason = reason
+    assessment.full_clean()
+    assessment.save(update_fields=["status", "return_reason", "updated_at"])
+    return assessment
+
+
+# --- End-of-rotation evaluations -----------------------------------------------------------------
+
+
+def _rotation_assessor(block, program: Program, directors: dict) -> Membership | None:
+    from procedures.models import ProcedureLogEntry
+
+    counts = Counter(
+        dict(
+            ProcedureLogEntry.objects.filter(
+                program=program,
+                fellow=block.enrolment.membership,
+                performed_on__range=(block.start_date, block.end_date),
+                supervisor__is_active=True,
+                supervisor__role__in=ASSESSOR_ROLES,
+            )
+            .values_list("supervisor")
+            .annotate(n=Count("pk"))
+            .values_list("supervisor", "n")
+        )
+    )
+    if counts:
+        # Most entries first; ties go to the lower membership id so reruns choose the same person.
+        supervisor_id = min(counts, key=lambda pk: (-counts[pk], pk))
+        return Membership.objects.get(pk=supervisor_id)
+    if program.pk not in directors:
+        directors[program.pk] = (
+            Membership.objects.filter(program=program, role=Role.DIRECTOR, is_active=True)
+            .order_by("pk")
+            .first()
+        )
+    return directors[program.pk]
+
+
+def rotation_evaluations_create(*, today: datetime.date) -> int:
+    """Create the end-of-rotation evaluation of every block that ended before ``today`` (within the
+    last 60 days) and has none yet; returns how many were created. Safe to run any number of times.
+
+    The models hold no rotation-to-faculty link, so the assessor is the faculty member (or the
+    director) who supervised most of the fellow's logged procedures during the block, ties to the
+    longest-standing membership; with no such entries, the program director. Programs without an
+    active end-of-rotation form are skipped. The due date is the program calendar's
+    ``rotation-eval:<block id>`` deadline when there is one, else the block's end plus
+    ``program.evaluation_due_days``. One evaluation per form and block: an existing one (by any
+    assessor) is left alone, and a row created concurrently is caught by the unique constraint.
+    """
+    from trainees.models import Deadline, Enrolment, ScheduleBlock
+
+    blocks = (
+        ScheduleBlock.objects.filter(
+            end_date__lt=today,
+            end_date__gte=today - datetime.timedelta(days=ROTATION_LOOKBACK_DAYS),
+            enrolment__membership__is_active=True,
+        )
+        .exclude(enrolment__status=Enrolment.Status.WITHDRAWN)
+        .select_related("rotation", "enrolment__membership", "enrolment__cohort__program")
+        .order_by("end_date", "pk")
+    )
+    templates: dict[int, AssessmentTemplate | None] = {}
+    directors: dict[int, Membership | None] = {}
+    created = 0
+    for block in blocks:
+        program = block.enrolment.cohort.program
+        if program.pk not in templates:
+            templates[program.pk] = (
+                AssessmentTemplate.objects.filter(
+                    program=program, kind=AssessmentTemplate.Kind.END_OF_ROTATION, is_active=True
+                )
+                .order_by("pk")
+                .first()
+            )
+        template = templates[program.pk]
+        if template is None:
+            continue
+        if Assessment.objects.filter(
+            template=template, schedule_block=block, amends__isnull=True
+        ).exists():
+            continue
+        assessor = _rotation_assessor(block, program, directors)
+        if assessor is None:
+            continue
+        deadline = Deadline.objects.filter(program=program, key=f"rotation-eval:{block.pk}").first()
+        due_date = (
+            deadline.due_date
+            if deadline
+            else block.end_date + datetime.timedelta(days=program.evaluation_due_days)
+        )
+        assessment = Assessment(
+            program=program,
+            template=template,
+            fellow=block.enrolment.membership,
+            assessor=assessor,
+            schedule_block=block,
+            observed_on=block.end_date,
+            due_date=due_date,
+        )
+        assessment.full_clean(validate_constraints=False)
+        try:
+            with transaction.atomic():
+                assessment.save()
+        except IntegrityError:  # another run created it meanwhile (or an identical open request)
+            continue
+        created += 1
+    return created
