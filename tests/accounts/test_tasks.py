@@ -18,4 +18,3 @@ def test_purge_expired_sessions_task_calls_the_service():
 def test_beat_schedule_runs_the_purge_nightly():
     entry = settings.CELERY_BEAT_SCHEDULE["purge-expired-sessions"]
     assert entry["task"] == purge_expired_sessions.name
-
