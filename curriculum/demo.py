@@ -8,8 +8,10 @@ import datetime
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.services import user_ensure
+from assessments.demo import demo_assessments_seed
 from procedures.demo import demo_procedures_seed
 from trainees.models import AcademicYear, Cohort, Enrolment
 from trainees.services import (
@@ -263,6 +265,10 @@ def _seed_training_year(program: Program) -> None:
         _seed_schedule(enrolment, rotations, offset=index * 2)
     calendar_generate(actor=None, academic_year=year)
     demo_procedures_seed(program=program, since=year.start_date)
+    director = Membership.objects.get(
+        program=program, role=Membership.Role.DIRECTOR, user__email="director@demo.test"
+    ).user
+    demo_assessments_seed(program=program, director=director, today=timezone.localdate())
 
 
 def _seed_schedule(enrolment: Enrolment, rotations: dict, offset: int) -> None:

@@ -2,6 +2,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from accounts.models import User
+from assessments.models import Assessment, Signature
 from curriculum.demo import DEMO_PASSWORD, DEMO_PROGRAM_NAME
 from curriculum.models import Membership, MilestoneSet, Program, Rotation
 from curriculum.schedule import Span, find_gaps, find_overlaps
@@ -42,6 +43,8 @@ def snapshot() -> list[list[tuple]]:
         ProcedureType,
         ProcedureTarget,
         ProcedureLogEntry,
+        Assessment,
+        Signature,
     ]
     return [list(m.objects.order_by("pk").values_list("pk", "updated_at")) for m in models]
 
@@ -112,3 +115,14 @@ def test_seed_demo_logs_several_hundred_procedures_some_pending():
     assert entries.values("fellow").distinct().count() == 6
     assert ProcedureTarget.objects.filter(program=program).count() >= 5
     assert not entries.exclude(supervisor__role="faculty").exists()
+
+
+@pytest.mark.django_db
+def test_seed_demo_has_signed_assessments_that_verify_and_some_waiting(capsys):
+    call_command("seed_demo", verbosity=0)
+    program = Program.objects.get(name=DEMO_PROGRAM_NAME)
+    assessments = Assessment.objects.filter(program=program)
+    assert assessments.filter(status__in=["signed", "acknowledged"]).count() >= 20
+    assert assessments.filter(status="draft").exists()  # waiting in faculty queues
+    call_command("verify_signatures")
+    assert "all match" in capsys.readouterr().out
