@@ -41,3 +41,19 @@ def can_acknowledge(user, assessment) -> bool:
         and assessment.fellow.is_active
         and assessment.status == assessment.Status.SIGNED
     )
+
+
+# Everyone who teaches the fellow may follow their milestone trajectory.
+TRAJECTORY_VIEWER_ROLES = (Role.DIRECTOR, Role.COORDINATOR, Role.FACULTY)
+
+
+def can_view_fellow_progress(user, fellow: Membership) -> bool:
+    """The fellow themself, or the director, coordinator or faculty of the fellow's program."""
+    if not user.is_authenticated or fellow.role != Role.FELLOW:
+        return False
+    if fellow.user_id == user.pk:
+        return fellow.is_active
+    # By program id: the check costs one query and never loads the program row.
+    return Membership.objects.filter(
+        user=user, program_id=fellow.program_id, role__in=TRAJECTORY_VIEWER_ROLES, is_active=True
+    ).exists()

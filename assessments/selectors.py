@@ -1,12 +1,19 @@
 """Scoped reads: every function returns only what ``user`` may see."""
 
-from django.db.models import Prefetch, Q, QuerySet
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from curriculum.models import Membership, Program, Subcompetency
 from curriculum.permissions import has_program_role
 
-from .models import Assessment, AssessmentTemplate, Rating
-from .permissions import can_manage_templates
+from .models import GRADUATION_TARGET, Assessment, AssessmentTemplate, Rating
+from .permissions import (
+    TRAJECTORY_VIEWER_ROLES,
+    can_manage_templates,
+    can_view_fellow_progress,
+)
 
 Role = Membership.Role
 Status = Assessment.Status
@@ -167,4 +174,119 @@ def recent_entry_list(*, user, program: Program):
         ProcedureLogEntry.objects.filter(pk__in=latest.values("pk"))
         .select_related("procedure_type")
         .order_by("-performed_on", "-pk")
+    )
+
+
+# --- Milestone trajectory (the fellow's progress page) -------------------------------------------
+
+LOCKED = (Status.SIGNED, Status.ACKNOWLEDGED)
+
+
+@dataclass(frozen=True)
+class TrajectoryRating:
+    """One rating of one subcompetency: a level, or "not yet assessable" (``level`` is None)."""
+
+    observed_on: datetime.date
+    level: float | None
+    assessment_id: int
+    template_kind: str
+
+
+@dataclass
+class SubcompetencyTrajectory:
+    """Every counted rating of one subcompetency, oldest first, and where the fellow stands."""
+
+    subcompetency_id: int
+    code: str
+    title: str
+    ratings: list[TrajectoryRating] = field(default_factory=list)
+    # The latest level set by the Clinical Competency Committee: there are no CCC reviews in the
+    # models yet, so it stays None and the page says so rather than inventing one.
+    ccc_level: float | None = None
+
+    @property
+    def points(self) -> list[TrajectoryRating]:
+        """What the chart draws: the ratings with a level ("not yet assessable" has none)."""
+        return [rating for rating in self.ratings if rating.level is not None]
+
+    @property
+    def latest(self) -> TrajectoryRating | None:
+        """The most recent rating with a level."""
+        points = self.points
+        return points[-1] if points else None
+
+    @property
+    def target_met(self) -> bool:
+        latest = self.latest
+        return latest is not None and latest.level >= float(GRADUATION_TARGET)
+
+
+def milestone_fellow_list(*, user, program: Program) -> QuerySet[Membership]:
+    """The fellows whose milestone progress ``user`` may open: every fellow of the program for
+    its director, coordinator and faculty; only their own membership for a fellow."""
+    fellows = Membership.objects.filter(program=program, role=Role.FELLOW).select_related(
+        "user", "program"
+    )
+    if not user.is_authenticated:
+        return Membership.objects.none()
+    if has_program_role(user, program, TRAJECTORY_VIEWER_ROLES):
+        return fellows
+    return fellows.filter(user=user, is_active=True)
+
+
+def counted_assessments(*, fellow: Membership) -> QuerySet[Assessment]:
+    """Signed or acknowledged assessments of the fellow, without those a signed (or
+    acknowledged) amendment replaces: the amendment counts in their place. Not scoped: callers
+    check ``can_view_fellow_progress`` first."""
+    replaced = Assessment.objects.filter(amends=OuterRef("pk"), status__in=LOCKED)
+    return Assessment.objects.filter(fellow=fellow, status__in=LOCKED).exclude(Exists(replaced))
+
+
+def milestone_trajectory(*, user, fellow: Membership) -> list[SubcompetencyTrajectory]:
+    """Per rated subcompetency (by code), its ratings over time from counted assessments.
+
+    One query for the access check (none for the fellow themself) and one for the ratings,
+    however many assessments there are.
+    """
+    if not can_view_fellow_progress(user, fellow):
+        return []
+    ratings = (
+        Rating.objects.filter(assessment__in=counted_assessments(fellow=fellow))
+        .select_related("subcompetency", "assessment__template")
+        .order_by(
+            "subcompetency__code",
+            "subcompetency_id",
+            "assessment__observed_on",
+            "assessment__signed_at",
+            "assessment_id",
+        )
+    )
+    rows: dict[int, SubcompetencyTrajectory] = {}
+    for rating in ratings:
+        sub = rating.subcompetency
+        row = rows.get(sub.pk)
+        if row is None:
+            row = rows[sub.pk] = SubcompetencyTrajectory(
+                subcompetency_id=sub.pk, code=sub.code, title=sub.title
+            )
+        row.ratings.append(
+            TrajectoryRating(
+                observed_on=rating.assessment.observed_on,
+                level=None if rating.not_assessable else float(rating.level),
+                assessment_id=rating.assessment_id,
+                template_kind=rating.assessment.template.kind,
+            )
+        )
+    return list(rows.values())
+
+
+def narratives_received(*, user, fellow: Membership) -> QuerySet[Assessment]:
+    """Counted assessments of the fellow with a narrative, newest first, with assessor and form."""
+    if not can_view_fellow_progress(user, fellow):
+        return Assessment.objects.none()
+    return (
+        counted_assessments(fellow=fellow)
+        .exclude(narrative="")
+        .select_related("assessor__user", "template")
+        .order_by("-observed_on", "-signed_at", "-pk")
     )

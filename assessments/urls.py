@@ -21,4 +21,10 @@ urlpatterns = [
     path(A + "acknowledge/", views.assessment_acknowledge_view, name="assessment_acknowledge"),
     path(A + "amend/", views.assessment_amend_view, name="assessment_amend"),
     path(A + "return/", views.assessment_return_view, name="assessment_return"),
+    path(P + "milestones/progress/", views.my_milestones_view, name="my_milestones"),
+    path(
+        P + "fellows/<int:membership_id>/milestones/",
+        views.fellow_milestones_view,
+        name="fellow_milestones",
+    ),
 ]

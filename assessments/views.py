@@ -16,7 +16,7 @@ from procedures.selectors.verification import verification_queue
 
 from . import selectors
 from .forms import FillForm, RequestForm, ReturnForm, StaffFilterForm, TemplateForm, initial_ratings
-from .models import Assessment, AssessmentTemplate
+from .models import GRADUATION_TARGET, Assessment, AssessmentTemplate
 from .permissions import can_acknowledge, can_fill
 from .services import signing
 from .services import workflow as services
@@ -347,3 +347,65 @@ def assessment_return_view(
             return redirect(assessment)
     context = {"program": program, "assessment": assessment, "form": form}
     return render(request, "assessments/assessment_return.html", context)
+
+
+# --- Milestone progress --------------------------------------------------------------------------
+
+
+def _trajectory_chart(rows) -> dict:
+    """The chart's numbers for the page's JSON island (the table shows the same ones)."""
+    return {
+        "target": float(GRADUATION_TARGET),
+        "series": [
+            {
+                "code": row.code,
+                "title": row.title,
+                "points": [
+                    {
+                        "date": point.observed_on.isoformat(),
+                        "level": point.level,
+                        "assessment": point.assessment_id,
+                        "kind": point.template_kind,
+                    }
+                    for point in row.points
+                ],
+            }
+            for row in rows
+            if row.points
+        ],
+    }
+
+
+def _milestone_progress(request: HttpRequest, program, fellow: Membership) -> HttpResponse:
+    rows = selectors.milestone_trajectory(user=request.user, fellow=fellow)
+    context = {
+        "program": program,
+        "fellow": fellow,
+        "is_self": fellow.user_id == request.user.pk,
+        "rows": rows,
+        "charted": [row for row in rows if row.points],
+        "chart": _trajectory_chart(rows),
+        "target": GRADUATION_TARGET,
+        "narratives": list(selectors.narratives_received(user=request.user, fellow=fellow)),
+    }
+    return render(request, "assessments/milestone_progress.html", context)
+
+
+def my_milestones_view(request: HttpRequest, program_id: int) -> HttpResponse:
+    """The fellow's own ratings over time, per subcompetency, against the graduation target."""
+    program = get_object_or_404(program_list(user=request.user, roles=[Role.FELLOW]), pk=program_id)
+    fellow = get_object_or_404(
+        selectors.milestone_fellow_list(user=request.user, program=program), user=request.user
+    )
+    return _milestone_progress(request, program, fellow)
+
+
+def fellow_milestones_view(
+    request: HttpRequest, program_id: int, membership_id: int
+) -> HttpResponse:
+    """The same page about one fellow, for the program's director, coordinator and faculty."""
+    program = get_object_or_404(program_list(user=request.user), pk=program_id)
+    fellow = get_object_or_404(
+        selectors.milestone_fellow_list(user=request.user, program=program), pk=membership_id
+    )
+    return _milestone_progress(request, program, fellow)

@@ -32,7 +32,7 @@ def test_a_fellow_typing_the_directors_url_gets_404(client, ours):
 def test_my_progress_is_honestly_empty(client, ours):
     client.force_login(ours.fellow)
     page = client.get(f"/programs/{ours.program.pk}/my-progress/").content.decode()
-    assert "No progress recorded yet" in page
+    assert "No CCC review yet" in page  # honest until CCC reviews exist
 
 
 # --- Training pathway: cohorts, fellow profiles, my pathway ---------------------------------
