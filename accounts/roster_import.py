@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
-from core.csv import csv_records, decode_upload
+from core.csv import CsvPreview, csv_records, decode_upload
 from curriculum.models import Membership
 
 from .models import INVITABLE_ROLES
@@ -64,27 +64,7 @@ class RosterRow:
 
 
 @dataclass
-class RosterPreview:
-    rows: list[RosterRow] = field(default_factory=list)
-    file_errors: list[str] = field(default_factory=list)
-
-    @property
-    def ready_count(self) -> int:
-        return sum(row.is_ready for row in self.rows)
-
-    @property
-    def problem_count(self) -> int:
-        return len(self.rows) - self.ready_count
-
-    @property
-    def is_clean(self) -> bool:
-        return not self.file_errors and bool(self.rows) and self.problem_count == 0
-
-    @property
-    def errors(self) -> list[str]:
-        """Every problem in words: file-level first, then row by row."""
-        return self.file_errors + [error for row in self.rows for error in row.errors]
-
+class RosterPreview(CsvPreview):
     @property
     def notes(self) -> list[str]:
         return [note for row in self.rows for note in row.notes]

@@ -1,8 +1,5 @@
 """Roster management (invite, deactivate, reactivate) and the public invitation-accept page."""
 
-import base64
-import hashlib
-
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
@@ -14,6 +11,7 @@ from django.template.defaultfilters import pluralize
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
+from core.csv import upload_stash, upload_stashed
 from curriculum.models import Membership, Program
 from curriculum.selectors import program_list, program_member_list
 
@@ -196,14 +194,7 @@ def _roster_preview(request: HttpRequest, program: Program, content: bytes) -> H
     """Check ``content``; keep it in the session for the confirm step only if it is clean."""
     key = _roster_session_key(program)
     preview = roster_import_preview(actor=request.user, program=program, content=content)
-    digest = hashlib.sha256(content).hexdigest()
-    if preview.is_clean:
-        request.session[key] = {
-            "content": base64.b64encode(content).decode("ascii"),
-            "digest": digest,
-        }
-    else:
-        request.session.pop(key, None)
+    digest = upload_stash(request.session, key, content, keep=preview.is_clean)
     return _roster_page(request, program, preview=preview, digest=digest)
 
 
@@ -221,14 +212,14 @@ def roster_import_page(request: HttpRequest, program_id: int) -> HttpResponse:
 
 
 def _roster_confirm(request: HttpRequest, program: Program) -> HttpResponse:
-    stored = request.session.get(_roster_session_key(program))
-    if not stored:
+    stashed = upload_stashed(request.session, _roster_session_key(program))
+    if stashed is None:
         messages.error(
             request, "There is no checked file waiting to be imported. Upload the file again."
         )
         return _roster_page(request, program)
-    content = base64.b64decode(stored["content"])
-    if stored["digest"] != request.POST.get("digest"):
+    content, digest = stashed
+    if digest != request.POST.get("digest"):
         # Another tab checked a different file since this page was shown: show what would import.
         messages.warning(
             request, "The file changed since this page was shown. Check it again below."

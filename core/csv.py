@@ -1,9 +1,12 @@
 """CSV in and out, the same way everywhere: uploads are checked before parsing, and every cell
 written for a spreadsheet is made safe to open."""
 
+import base64
 import csv
+import hashlib
 import io
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 
 from django.http import HttpResponse
 from django.utils.http import content_disposition_header
@@ -57,3 +60,51 @@ def csv_records(text: str) -> Iterator[tuple[int, list[str]]]:
     for values in reader:
         number, next_row = next_row, reader.line_num + 1
         yield number, values
+
+
+@dataclass
+class CsvPreview:
+    """What an import would do: every row with its problems, and problems with the file itself.
+    ``rows`` hold objects with ``is_ready`` and ``errors``."""
+
+    rows: list = field(default_factory=list)
+    file_errors: list[str] = field(default_factory=list)
+
+    @property
+    def ready_count(self) -> int:
+        return sum(row.is_ready for row in self.rows)
+
+    @property
+    def problem_count(self) -> int:
+        return len(self.rows) - self.ready_count
+
+    @property
+    def is_clean(self) -> bool:
+        return not self.file_errors and bool(self.rows) and self.problem_count == 0
+
+    @property
+    def errors(self) -> list[str]:
+        """Every problem in words: file-level first, then row by row."""
+        return self.file_errors + [error for row in self.rows for error in row.errors]
+
+
+# The preview -> confirm step keeps the checked file in the session, with its digest so that a
+# confirm from a stale page (another file checked in another tab since) is caught.
+
+
+def upload_stash(session, key: str, content: bytes, *, keep: bool) -> str:
+    """Keep ``content`` under ``key`` when ``keep`` (a clean preview); always return its digest."""
+    digest = hashlib.sha256(content).hexdigest()
+    if keep:
+        session[key] = {"content": base64.b64encode(content).decode("ascii"), "digest": digest}
+    else:
+        session.pop(key, None)
+    return digest
+
+
+def upload_stashed(session, key: str) -> tuple[bytes, str] | None:
+    """The stashed file and its digest, or ``None`` when nothing is waiting."""
+    stored = session.get(key)
+    if not stored:
+        return None
+    return base64.b64decode(stored["content"]), stored["digest"]

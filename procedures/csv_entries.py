@@ -10,7 +10,7 @@ import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from core.csv import csv_records, decode_upload
+from core.csv import CsvPreview, csv_records, decode_upload
 
 from .models import Guidance, ProcedureLogEntry
 from .phi import identifier_problems
@@ -71,26 +71,8 @@ class EntryRow:
         self.problems.append(f"{where}: {message}")
 
 
-@dataclass
-class EntryPreview:
-    rows: list[EntryRow] = field(default_factory=list)
-    file_errors: list[str] = field(default_factory=list)
-
-    @property
-    def ready_count(self) -> int:
-        return sum(row.is_ready for row in self.rows)
-
-    @property
-    def problem_count(self) -> int:
-        return len(self.rows) - self.ready_count
-
-    @property
-    def is_clean(self) -> bool:
-        return not self.file_errors and bool(self.rows) and self.problem_count == 0
-
-    @property
-    def errors(self) -> list[str]:
-        return self.file_errors + [error for row in self.rows for error in row.errors]
+class EntryPreview(CsvPreview):
+    """Rows are ``EntryRow``."""
 
 
 def entries_parse(

@@ -1,9 +1,6 @@
 """A fellow's own case log (log, repeat, edit, delete, favourites, import, export) and the
 read-only drill-down into one fellow's log for the program's director, coordinator and faculty."""
 
-import base64
-import hashlib
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -15,7 +12,7 @@ from django.utils.dateformat import format as date_format
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
-from core.csv import csv_response
+from core.csv import csv_response, upload_stash, upload_stashed
 from core.forms import add_service_errors
 from core.htmx import is_htmx, render_page_or_partial
 from curriculum.selectors import program_list
@@ -261,14 +258,7 @@ def _import_page(request, fellow, *, form=None, preview=None, digest="") -> Http
 def _import_preview(request, fellow, content: bytes) -> HttpResponse:
     key = _import_session_key(fellow.program)
     preview = entry_import_preview(actor=request.user, fellow=fellow, content=content)
-    digest = hashlib.sha256(content).hexdigest()
-    if preview.is_clean:
-        request.session[key] = {
-            "content": base64.b64encode(content).decode("ascii"),
-            "digest": digest,
-        }
-    else:
-        request.session.pop(key, None)
+    digest = upload_stash(request.session, key, content, keep=preview.is_clean)
     return _import_page(request, fellow, preview=preview, digest=digest)
 
 
@@ -288,14 +278,14 @@ def log_import(request: HttpRequest, program_id: int) -> HttpResponse:
 
 def _import_confirm(request: HttpRequest, fellow) -> HttpResponse:
     key = _import_session_key(fellow.program)
-    stored = request.session.get(key)
-    if not stored:
+    stashed = upload_stashed(request.session, key)
+    if stashed is None:
         messages.error(
             request, "There is no checked file waiting to be imported. Upload the file again."
         )
         return _import_page(request, fellow)
-    content = base64.b64decode(stored["content"])
-    if stored["digest"] != request.POST.get("digest"):
+    content, digest = stashed
+    if digest != request.POST.get("digest"):
         messages.warning(
             request, "The file changed since this page was shown. Check it again below."
         )

@@ -46,3 +46,13 @@ def test_decode_upload_accepts_a_bom_and_records_keep_their_row_numbers():
     text, why = decode_upload('\ufeffa,b\n1,"two\nlines"\n3,4\n'.encode(), max_bytes=1024)
     assert why is None
     assert list(csv_records(text)) == [(1, ["a", "b"]), (2, ["1", "two\nlines"]), (4, ["3", "4"])]
+
+
+def test_upload_stash_keeps_only_clean_files_and_returns_their_digest():
+    from core.csv import upload_stash, upload_stashed
+
+    session = {}
+    digest = upload_stash(session, "k", b"a,b\n", keep=True)
+    assert upload_stashed(session, "k") == (b"a,b\n", digest)
+    assert upload_stash(session, "k", b"bad", keep=False) != digest
+    assert upload_stashed(session, "k") is None
