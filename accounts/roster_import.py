@@ -5,7 +5,6 @@ already holds a role, who already has an open invitation) is passed in as sets o
 ``(email, role)`` pairs, so every rule can be tested without one.
 """
 
-import csv
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -13,7 +12,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
-from core.csv import CsvPreview, csv_records, decode_upload
+from core.csv import CsvPreview, TableShape, read_table
 from curriculum.models import Membership
 
 from .models import INVITABLE_ROLES
@@ -26,7 +25,14 @@ MAX_NAME_LENGTH = 150
 TEMPLATE_CSV = "email,full_name,role\r\njane.doe@example.org,Dr. Jane Doe,fellow\r\n"
 
 _ROLE_WORDS = " or ".join(INVITABLE_ROLES)
-_COLUMN_WORDS = ", ".join(COLUMNS)
+SHAPE = TableShape(
+    columns=COLUMNS,
+    required=COLUMNS,
+    max_bytes=MAX_BYTES,
+    max_rows=MAX_ROWS,
+    plural="people",
+    none="nobody",
+)
 
 
 @dataclass(frozen=True)
@@ -80,75 +86,17 @@ def roster_parse(
     ``(email, role)`` pairs: active roles in the program, and invitations not yet accepted
     or withdrawn."""
     preview = RosterPreview()
-    text = _decode(content, preview)
-    if text is None:
+    table = read_table(content, SHAPE, preview)
+    if table is None:
         return preview
-    records = _read_records(text, preview)
-    if records is None:
-        return preview
-    if not records:
-        preview.file_errors.append(f"The file is empty. The first row must be: {_COLUMN_WORDS}.")
-        return preview
-    (_, header), data = records[0], records[1:]
-    positions = _read_header(header, preview)
-    if positions is None:
-        return preview
-    if not data:
-        preview.file_errors.append("The file has a header row but nobody below it.")
-        return preview
-    if len(data) > MAX_ROWS:
-        preview.file_errors.append(
-            f"The file has {len(data)} people; at most {MAX_ROWS} can be imported at once. "
-            "Split it into smaller files."
-        )
-        return preview
+    positions, data = table
+    width = len(positions)  # the header names exactly COLUMNS, nothing else
     for number, values in data:
-        preview.rows.append(_read_row(number, values, positions, len(header)))
+        preview.rows.append(_read_row(number, values, positions, width))
     _check_duplicates(preview.rows)
     for row in preview.rows:
         _check_against_program(row, members, open_invitations)
     return preview
-
-
-def _decode(content: bytes, preview: RosterPreview) -> str | None:
-    text, problem = decode_upload(content, max_bytes=MAX_BYTES)
-    if problem:
-        preview.file_errors.append(problem)
-    return text
-
-
-def _read_records(text: str, preview: RosterPreview) -> list[tuple[int, list[str]]] | None:
-    """Non-blank records, each with the file row it starts on."""
-    records = []
-    number = 1
-    try:
-        for number, values in csv_records(text):
-            if any(value.strip() for value in values):
-                records.append((number, values))
-    except csv.Error as error:
-        preview.file_errors.append(f"The file is not valid CSV (near row {number}: {error}).")
-        return None
-    return records
-
-
-def _read_header(header: list[str], preview: RosterPreview) -> dict[str, int] | None:
-    names = [name.strip().lower() for name in header]
-    problems = []
-    for index, name in enumerate(names):
-        if not name:
-            problems.append(f"Column {index + 1} of the header row has no name.")
-        elif name not in COLUMNS:
-            problems.append(f"Unexpected column “{header[index].strip()}”.")
-        elif names.index(name) != index:
-            problems.append(f"The column “{name}” appears twice.")
-    problems += [f"Missing column “{column}”." for column in COLUMNS if column not in names]
-    if problems:
-        preview.file_errors += problems
-        preview.file_errors.append(
-            f"The first row must name exactly these columns: {_COLUMN_WORDS}."
-        )
-        return None
-    return {name: names.index(name) for name in COLUMNS}
 
 
 def _read_row(number: int, values: list[str], positions: dict[str, int], width: int) -> RosterRow:

@@ -108,3 +108,69 @@ def upload_stashed(session, key: str) -> tuple[bytes, str] | None:
     if not stored:
         return None
     return base64.b64decode(stored["content"]), stored["digest"]
+
+
+@dataclass(frozen=True)
+class TableShape:
+    """What an import file must look like, and how its messages name the rows."""
+
+    columns: tuple[str, ...]  # every column the file may have, in the template's order
+    required: tuple[str, ...]  # those it must have
+    max_bytes: int
+    max_rows: int
+    plural: str  # "people", "entries": what the rows are
+    none: str  # "nobody", "no entries": what an empty body holds
+    ignored: tuple[str, ...] = ()  # accepted and not read (columns an export adds)
+
+
+def read_table(
+    content: bytes, shape: TableShape, preview: CsvPreview
+) -> tuple[dict[str, int], list[tuple[int, list[str]]]] | None:
+    """Decode the upload and check its header and size. Returns the position of each column
+    present and the non-blank data records with their file row numbers; or ``None`` after
+    adding the file-level problems to ``preview.file_errors``."""
+    text, problem = decode_upload(content, max_bytes=shape.max_bytes)
+    if problem:
+        preview.file_errors.append(problem)
+        return None
+    number = 1
+    records = []
+    try:
+        for number, values in csv_records(text):
+            if any(value.strip() for value in values):
+                records.append((number, values))
+    except csv.Error as error:
+        preview.file_errors.append(f"The file is not valid CSV (near row {number}: {error}).")
+        return None
+    words = ", ".join(shape.columns)
+    if not records:
+        preview.file_errors.append(f"The file is empty. The first row must be: {words}.")
+        return None
+    (_, header), data = records[0], records[1:]
+    names = [name.strip().lower() for name in header]
+    problems = []
+    for index, name in enumerate(names):
+        if not name:
+            problems.append(f"Column {index + 1} of the header row has no name.")
+        elif name not in shape.columns and name not in shape.ignored:
+            problems.append(f"Unexpected column “{header[index].strip()}”.")
+        elif names.index(name) != index:
+            problems.append(f"The column “{name}” appears twice.")
+    problems += [f"Missing column “{c}”." for c in shape.required if c not in names]
+    if problems:
+        exactly = "exactly " if shape.required == shape.columns else ""
+        preview.file_errors += [
+            *problems,
+            f"The first row must name {exactly}these columns: {words}.",
+        ]
+        return None
+    if not data:
+        preview.file_errors.append(f"The file has a header row but {shape.none} below it.")
+        return None
+    if len(data) > shape.max_rows:
+        preview.file_errors.append(
+            f"The file has {len(data)} {shape.plural}; at most {shape.max_rows} can be imported "
+            "at once. Split it into smaller files."
+        )
+        return None
+    return {name: names.index(name) for name in shape.columns if name in names}, data

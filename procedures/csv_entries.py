@@ -5,12 +5,11 @@ procedure types and supervisors) is passed in as mappings keyed by lower-case na
 every rule can be tested without one. The services re-check every row when they save it.
 """
 
-import csv
 import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from core.csv import CsvPreview, csv_records, decode_upload
+from core.csv import CsvPreview, TableShape, read_table
 
 from .models import Guidance, ProcedureLogEntry
 from .phi import identifier_problems
@@ -40,7 +39,15 @@ TEMPLATE_CSV = (
     + "\r\n2026-09-15,Lumbar transforaminal epidural,fluoroscopy,performed,"
     + "faculty@example.org,direct,none,40_64,L4-L5,left,\r\n"
 )
-_COLUMN_WORDS = ", ".join(COLUMNS)
+SHAPE = TableShape(
+    columns=COLUMNS,
+    required=REQUIRED,
+    ignored=IGNORED_COLUMNS,
+    max_bytes=MAX_BYTES,
+    max_rows=MAX_ROWS,
+    plural="entries",
+    none="no entries",
+)
 CHOICES = {
     "guidance": Guidance,
     "role": Entry.Role,
@@ -85,34 +92,10 @@ def entries_parse(
     """Check an entries file. ``procedure_types`` maps lower-case names to the program's active
     types; ``supervisors`` maps lower-case emails to its active faculty/director memberships."""
     preview = EntryPreview()
-    text = _decode(content, preview)
-    if text is None:
+    table = read_table(content, SHAPE, preview)
+    if table is None:
         return preview
-    try:
-        records = [
-            (number, values)
-            for number, values in csv_records(text)
-            if any(value.strip() for value in values)
-        ]
-    except csv.Error as error:
-        preview.file_errors.append(f"The file is not valid CSV ({error}).")
-        return preview
-    if not records:
-        preview.file_errors.append(f"The file is empty. The first row must be: {_COLUMN_WORDS}.")
-        return preview
-    (_, header), data = records[0], records[1:]
-    positions = _read_header(header, preview)
-    if positions is None:
-        return preview
-    if not data:
-        preview.file_errors.append("The file has a header row but no entries below it.")
-        return preview
-    if len(data) > MAX_ROWS:
-        preview.file_errors.append(
-            f"The file has {len(data)} entries; at most {MAX_ROWS} can be imported at once. "
-            "Split it into smaller files."
-        )
-        return preview
+    positions, data = table
     for number, values in data:
         row = EntryRow(
             number=number,
@@ -124,31 +107,6 @@ def entries_parse(
         _check_row(row, procedure_types, supervisors, today)
         preview.rows.append(row)
     return preview
-
-
-def _decode(content: bytes, preview: EntryPreview) -> str | None:
-    text, problem = decode_upload(content, max_bytes=MAX_BYTES)
-    if problem:
-        preview.file_errors.append(problem)
-    return text
-
-
-def _read_header(header: list[str], preview: EntryPreview) -> dict[str, int] | None:
-    names = [name.strip().lower() for name in header]
-    problems = []
-    for index, name in enumerate(names):
-        if not name:
-            problems.append(f"Column {index + 1} of the header row has no name.")
-        elif name not in COLUMNS and name not in IGNORED_COLUMNS:
-            problems.append(f"Unexpected column “{header[index].strip()}”.")
-        elif names.index(name) != index:
-            problems.append(f"The column “{name}” appears twice.")
-    problems += [f"Missing column “{column}”." for column in REQUIRED if column not in names]
-    if problems:
-        preview.file_errors += problems
-        preview.file_errors.append(f"The first row must name these columns: {_COLUMN_WORDS}.")
-        return None
-    return {name: names.index(name) for name in COLUMNS if name in names}
 
 
 def _parse_date(value: str) -> datetime.date | None:
