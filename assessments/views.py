@@ -130,7 +130,7 @@ def request_view(request: HttpRequest, program_id: int) -> HttpResponse:
     program = get_object_or_404(program_list(user=request.user, roles=[Role.FELLOW]), pk=program_id)
     form = RequestForm(
         request.POST or None,
-        initial={"observed_on": services.program_today(program)},
+        initial={"observed_on": program.today()},
         templates=selectors.requestable_template_list(user=request.user, program=program),
         assessors=selectors.assessor_choice_list(user=request.user, program=program),
         entries=selectors.recent_entry_list(user=request.user, program=program),

@@ -1,3 +1,4 @@
+import datetime
 import zoneinfo
 
 from django.conf import settings
@@ -5,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 
 from core.models import TimeStampedModel
 
@@ -49,6 +51,10 @@ class Program(TimeStampedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("curriculum:program_overview", kwargs={"program_id": self.pk})
+
+    def today(self) -> datetime.date:
+        """Today where the program is: its deadlines and "not in the future" checks follow it."""
+        return timezone.localdate(timezone=zoneinfo.ZoneInfo(self.timezone))
 
 
 class Membership(TimeStampedModel):

@@ -6,7 +6,6 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.http import content_disposition_header
 from django.utils.text import slugify
@@ -274,7 +273,7 @@ def _schedule_program_and_year(request: HttpRequest, program_id: int, year_id=No
     years = schedule_academic_year_list(user=request.user, program=program)
     if year_id:
         return program, get_object_or_404(years, pk=year_id)
-    today = timezone.localdate()
+    today = program.today()
     current = years.filter(start_date__lte=today, end_date__gte=today).first()
     return program, current or years.first()
 

@@ -1,5 +1,3 @@
-import datetime
-import zoneinfo
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -81,7 +79,7 @@ def cohort_detail(request: HttpRequest, program_id: int, cohort_id: int) -> Http
         program_list(user=request.user, roles=COHORT_VIEWER_ROLES), pk=program_id
     )
     cohort = get_object_or_404(cohort_list(user=request.user, program=program), pk=cohort_id)
-    today = _program_today(program)
+    today = program.today()
     fellows = Paginator(
         cohort_enrolment_list(user=request.user, cohort=cohort, on=today), COHORT_PAGE_SIZE
     )
@@ -107,7 +105,7 @@ def fellow_profile(request: HttpRequest, program_id: int, membership_id: int) ->
             "program": program,
             "fellow": fellow,
             "is_self": fellow.user_id == request.user.pk,
-            "today": _program_today(program),
+            "today": program.today(),
             "scheduled_enrolments": _scheduled_enrolments(fellow),
             "can_manage": can_manage_pathway(request.user, program),
         },
@@ -122,7 +120,7 @@ def my_pathway(request: HttpRequest, program_id: int) -> HttpResponse:
     fellow = get_object_or_404(
         fellow_membership_list(user=request.user, program=program), user=request.user
     )
-    today = _program_today(program)
+    today = program.today()
     upcoming = deadline_list(user=request.user, program=program).filter(due_date__gte=today)[
         :UPCOMING_DEADLINES_SHOWN
     ]
@@ -286,11 +284,6 @@ CALENDAR_PAGE_SIZE = 100
 UPCOMING_DEADLINES_SHOWN = 10
 
 
-def _program_today(program) -> datetime.date:
-    """Today where the program is: deadlines follow the program's time zone."""
-    return datetime.datetime.now(zoneinfo.ZoneInfo(program.timezone)).date()
-
-
 def _calendar_program(request: HttpRequest, program_id: int):
     return get_object_or_404(
         program_list(user=request.user, roles=COHORT_VIEWER_ROLES), pk=program_id
@@ -305,7 +298,7 @@ def _calendar_filters(request: HttpRequest, program) -> tuple[CalendarFilterForm
     cleaned = asked.cleaned_data if asked.is_valid() else {}
     year = cleaned.get("academic_year")
     if year is None:
-        today = _program_today(program)
+        today = program.today()
         year = years.filter(start_date__lte=today, end_date__gte=today).first() or years.first()
     filters = {"academic_year": year, "kind": cleaned.get("kind") or ""}
     form = CalendarFilterForm(initial=filters, academic_years=years, auto_id="filter_%s")

@@ -6,7 +6,6 @@ Signing, acknowledging and amending live in ``signing``. Every write checks the 
 """
 
 import datetime
-import zoneinfo
 from collections import Counter
 from decimal import Decimal, InvalidOperation
 
@@ -27,11 +26,6 @@ ASSESSOR_ROLES = (Role.FACULTY, Role.DIRECTOR)
 NOT_ASSESSABLE = "na"
 REASON_MAX_LENGTH = 300
 ROTATION_LOOKBACK_DAYS = 60
-
-
-def program_today(program: Program) -> datetime.date:
-    """Today in the program's own time zone (a date typed at 23:30 in New York is still today)."""
-    return datetime.datetime.now(zoneinfo.ZoneInfo(program.timezone)).date()
 
 
 # --- Templates -----------------------------------------------------------------------------------
@@ -162,7 +156,7 @@ def assessment_request(
             )
         if assessor.user_id == actor.pk:
             raise ValidationError({"assessor": "You cannot assess yourself on this form."})
-    today = program_today(program)
+    today = program.today()
     if observed_on > today:
         raise ValidationError({"observed_on": "The work must already have taken place."})
     if procedure_entry is not None and (

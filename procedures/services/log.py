@@ -5,11 +5,9 @@ that could identify a patient; a verified entry is locked until the director reo
 """
 
 import datetime
-import zoneinfo
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
 
 from curriculum.models import Membership
 
@@ -25,10 +23,6 @@ EDITABLE_STATUSES = (Entry.Status.PENDING, Entry.Status.RETURNED)
 LOCKED_MESSAGE = (
     "This entry is verified: verified entries are locked; ask the program director to reopen it."
 )
-
-
-def program_today(program) -> datetime.date:
-    return timezone.localdate(timezone=zoneinfo.ZoneInfo(program.timezone))
 
 
 def _require_owner(actor, fellow: Membership) -> None:
@@ -80,7 +74,7 @@ def _field_errors(
     ):
         add("supervisor", "The supervisor must be an active faculty member or the director.")
 
-    if performed_on > program_today(program):
+    if performed_on > program.today():
         add("performed_on", "The date is in the future.")
     elif performed_on < EARLIEST_DATE:
         add("performed_on", "The date is before 2000.")
@@ -274,7 +268,7 @@ def entry_import_preview(*, actor, fellow: Membership, content: bytes) -> EntryP
     ):
         supervisors[membership.user.email.lower()] = membership
     return entries_parse(
-        content, procedure_types=types, supervisors=supervisors, today=program_today(program)
+        content, procedure_types=types, supervisors=supervisors, today=program.today()
     )
 
 

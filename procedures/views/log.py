@@ -44,7 +44,6 @@ from ..services.log import (
     entry_import,
     entry_import_preview,
     entry_update,
-    program_today,
 )
 from ..services.log import (
     favourite_toggle as favourite_toggle_service,
@@ -135,7 +134,7 @@ def _entry_form(request: HttpRequest, fellow, *, entry=None, initial=None) -> En
 
 
 def _create_initial(request: HttpRequest, fellow) -> dict:
-    today = program_today(fellow.program)
+    today = fellow.program.today()
     type_id = request.GET.get("type", "")
     if type_id.isdigit():
         procedure_type = loggable_type_list(program=fellow.program).filter(pk=type_id).first()

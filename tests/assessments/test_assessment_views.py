@@ -7,7 +7,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from assessments.models import Assessment, AssessmentTemplate
-from assessments.services.workflow import program_today
 from curriculum.models import Membership
 from curriculum.services import milestone_set_load_default
 from tests.accounts.factories import PASSWORD
@@ -234,13 +233,13 @@ def test_fellow_requests_through_the_view(client, ours, template):
     data = {
         "template": template.pk,
         "assessor": member(ours, Role.FACULTY).pk,
-        "observed_on": program_today(ours.program).isoformat(),
+        "observed_on": ours.program.today().isoformat(),
     }
     response = client.post(url, data, follow=True)
     assert f"Request sent to {ours.faculty.display_name}" in response.content.decode()
     client.post(url, data)
     assert Assessment.objects.count() == 1
-    data["observed_on"] = (program_today(ours.program) + datetime.timedelta(days=2)).isoformat()
+    data["observed_on"] = (ours.program.today() + datetime.timedelta(days=2)).isoformat()
     assert "already have taken place" in client.post(url, data).content.decode()
 
 

@@ -12,7 +12,6 @@ from assessments.services.workflow import (
     assessment_request,
     assessment_return,
     assessment_save_draft,
-    program_today,
     rotation_evaluations_create,
     template_create,
     template_update,
@@ -58,7 +57,7 @@ def request_(ours, template):
         actor=ours.fellow,
         template=template,
         assessor=member(ours, Role.FACULTY),
-        observed_on=program_today(ours.program),
+        observed_on=ours.program.today(),
     )
 
 
@@ -163,7 +162,7 @@ def test_fellow_requests_an_assessment(ours, request_):
     assert request_.fellow == member(ours, Role.FELLOW)
     assert request_.assessor == member(ours, Role.FACULTY)
     assert request_.requested_by == ours.fellow
-    assert request_.due_date == program_today(ours.program) + datetime.timedelta(
+    assert request_.due_date == ours.program.today() + datetime.timedelta(
         days=ours.program.evaluation_due_days
     )
 
@@ -184,7 +183,7 @@ def test_the_director_may_be_asked(ours, template):
         actor=ours.fellow,
         template=template,
         assessor=member(ours, Role.DIRECTOR),
-        observed_on=program_today(ours.program),
+        observed_on=ours.program.today(),
     )
     assert assessment.assessor.role == Role.DIRECTOR
 
@@ -196,7 +195,7 @@ def test_only_fellows_request(ours, template, role):
             actor=ours.user(role),
             template=template,
             assessor=member(ours, Role.FACULTY),
-            observed_on=program_today(ours.program),
+            observed_on=ours.program.today(),
         )
 
 
@@ -206,7 +205,7 @@ def test_a_fellow_of_another_program_cannot_request(ours, theirs, template):
             actor=theirs.fellow,
             template=template,
             assessor=member(ours, Role.FACULTY),
-            observed_on=program_today(ours.program),
+            observed_on=ours.program.today(),
         )
 
 
@@ -216,7 +215,7 @@ def _assessor_error(ours, template, assessor):
             actor=ours.fellow,
             template=template,
             assessor=assessor,
-            observed_on=program_today(ours.program),
+            observed_on=ours.program.today(),
         )
     return exc.value.message_dict
 
@@ -242,7 +241,7 @@ def test_observed_day_not_in_the_future(ours, template):
             actor=ours.fellow,
             template=template,
             assessor=member(ours, Role.FACULTY),
-            observed_on=program_today(ours.program) + datetime.timedelta(days=1),
+            observed_on=ours.program.today() + datetime.timedelta(days=1),
         )
     assert "observed_on" in exc.value.message_dict
 
@@ -255,7 +254,7 @@ def test_inactive_or_foreign_form_refused(ours, theirs, template):
             actor=ours.fellow,
             template=template,
             assessor=member(ours, Role.FACULTY),
-            observed_on=program_today(ours.program),
+            observed_on=ours.program.today(),
         )
     foreign = AssessmentTemplateFactory(program=theirs.program)
     with pytest.raises(PermissionDenied):
@@ -263,7 +262,7 @@ def test_inactive_or_foreign_form_refused(ours, theirs, template):
             actor=ours.fellow,
             template=foreign,
             assessor=member(ours, Role.FACULTY),
-            observed_on=program_today(ours.program),
+            observed_on=ours.program.today(),
         )
 
 
@@ -274,7 +273,7 @@ def test_procedure_entry_must_be_the_fellows_own(ours, template):
         actor=ours.fellow,
         template=template,
         assessor=member(ours, Role.FACULTY),
-        observed_on=program_today(ours.program),
+        observed_on=ours.program.today(),
         procedure_entry=own,
     )
     assert assessment.procedure_entry == own
@@ -284,7 +283,7 @@ def test_procedure_entry_must_be_the_fellows_own(ours, template):
             actor=ours.fellow,
             template=template,
             assessor=member(ours, Role.DIRECTOR),
-            observed_on=program_today(ours.program),
+            observed_on=ours.program.today(),
             procedure_entry=someone_elses,
         )
     assert "procedure_entry" in exc.value.message_dict
@@ -303,7 +302,7 @@ def test_self_assessment_is_assessed_by_the_fellow(ours, subs):
         actor=ours.fellow,
         template=form,
         assessor=member(ours, Role.FACULTY),
-        observed_on=program_today(ours.program),
+        observed_on=ours.program.today(),
     )
     assert assessment.assessor == member(ours, Role.FELLOW)
 

@@ -50,3 +50,16 @@ def test_membership_url_is_the_role_home(role, path):
     membership = MembershipFactory(role=role)
     assert membership.get_absolute_url() == path.format(id=membership.program_id)
     assert membership.program.name in str(membership)
+
+
+@pytest.mark.django_db
+def test_program_today_is_the_date_where_the_program_is():
+    import datetime
+    from unittest import mock
+
+    from django.utils import timezone
+
+    late_evening_utc = datetime.datetime(2026, 11, 28, 3, 30, tzinfo=datetime.UTC)
+    with mock.patch.object(timezone, "now", return_value=late_evening_utc):
+        assert ProgramFactory(timezone="America/Chicago").today() == datetime.date(2026, 11, 27)
+        assert ProgramFactory(timezone="Asia/Tokyo").today() == datetime.date(2026, 11, 28)
