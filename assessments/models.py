@@ -189,6 +189,147 @@ class Rating(TimeStampedModel):
         return f"{self.subcompetency.code}: {value}"
 
 
+class ReviewPeriod(TimeStampedModel):
+    """A Clinical Competency Committee review window: mid-year or year-end of an academic year.
+
+    Every assessment observed between ``starts_on`` and ``ends_on`` goes into the packets.
+    """
+
+    class Kind(models.TextChoices):
+        MIDYEAR = "midyear", "Mid-year review"
+        YEAR_END = "year_end", "Year-end review"
+
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="review_periods")
+    academic_year = models.ForeignKey(
+        "trainees.AcademicYear", on_delete=models.PROTECT, related_name="review_periods"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    meeting_date = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-ends_on", "kind"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["academic_year", "kind"], name="assessments_review_period_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=["midyear", "year_end"]),
+                name="assessments_review_period_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")),
+                name="assessments_review_period_dates_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.academic_year}"
+
+
+class CCCReview(TimeStampedModel):
+    """One fellow's review in one period: the packet, the committee's consensus levels and,
+    once the director finalises it, a signature. Fellows never see a draft."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft (committee only)"
+        FINALISED = "finalised", "Finalised"
+
+    period = models.ForeignKey(ReviewPeriod, on_delete=models.PROTECT, related_name="reviews")
+    fellow = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="ccc_reviews")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    committee_notes = models.TextField(blank=True)
+    finalised_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["period", "fellow__user__full_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period", "fellow"], name="assessments_ccc_review_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(status="finalised", finalised_at__isnull=False),
+                name="assessments_ccc_review_finalised_has_time",
+            ),
+        ]
+        indexes = [models.Index(fields=["fellow", "status"])]
+
+    def __str__(self) -> str:
+        return f"CCC {self.period} for {self.fellow.user}"
+
+    @property
+    def is_finalised(self) -> bool:
+        return self.status == self.Status.FINALISED
+
+
+class ConsensusLevel(TimeStampedModel):
+    """The committee's agreed level for one subcompetency in one review."""
+
+    review = models.ForeignKey(CCCReview, on_delete=models.PROTECT, related_name="levels")
+    subcompetency = models.ForeignKey(
+        Subcompetency, on_delete=models.PROTECT, related_name="consensus_levels"
+    )
+    level = models.DecimalField(max_digits=2, decimal_places=1, null=True, blank=True)
+    not_assessable = models.BooleanField(default=False)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="consensus_levels"
+    )
+
+    class Meta:
+        ordering = ["subcompetency__code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["review", "subcompetency"], name="assessments_consensus_unique"
+            ),
+            models.CheckConstraint(
+                condition=(Q(level__isnull=True, not_assessable=True))
+                | Q(level__in=LEVELS, not_assessable=False),
+                name="assessments_consensus_level_or_not_assessable",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        value = "not yet assessable" if self.not_assessable else f"level {self.level}"
+        return f"{self.subcompetency.code}: {value}"
+
+
+class SummativeEvaluation(TimeStampedModel):
+    """The director's final summative evaluation of a fellow, signed and then shared with them."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SIGNED = "signed", "Signed and shared"
+
+    program = models.ForeignKey(
+        Program, on_delete=models.PROTECT, related_name="summative_evaluations"
+    )
+    fellow = models.OneToOneField(
+        Membership, on_delete=models.PROTECT, related_name="summative_evaluation"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="summative_evaluations"
+    )
+    narrative = models.TextField(blank=True)
+    practices_independently = models.BooleanField(
+        null=True,
+        help_text="Has the fellow shown the competence to practise without direct supervision?",
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    signed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(status="signed", signed_at__isnull=False),
+                name="assessments_summative_signed_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Final summative evaluation of {self.fellow.user}"
+
+
 class Signature(TimeStampedModel):
     """Who signed what, when, meaning what, and the SHA-256 of exactly what they signed."""
 
@@ -196,8 +337,19 @@ class Signature(TimeStampedModel):
         PASSWORD = "password", "Password re-entered"
         TOTP = "totp", "Authenticator code"
 
+    # Exactly one of these is set: what was signed.
     assessment = models.ForeignKey(
         Assessment, on_delete=models.PROTECT, null=True, blank=True, related_name="signatures"
+    )
+    ccc_review = models.ForeignKey(
+        CCCReview, on_delete=models.PROTECT, null=True, blank=True, related_name="signatures"
+    )
+    summative_evaluation = models.ForeignKey(
+        SummativeEvaluation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="signatures",
     )
     signer = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="signatures"
@@ -215,6 +367,35 @@ class Signature(TimeStampedModel):
                 fields=["assessment"],
                 condition=Q(assessment__isnull=False),
                 name="assessments_one_signature_per_assessment",
+            ),
+            # Two committee members finalising at once, or a double click: one signature.
+            models.UniqueConstraint(
+                fields=["ccc_review"],
+                condition=Q(ccc_review__isnull=False),
+                name="assessments_one_signature_per_ccc_review",
+            ),
+            models.UniqueConstraint(
+                fields=["summative_evaluation"],
+                condition=Q(summative_evaluation__isnull=False),
+                name="assessments_one_signature_per_summative",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    assessment__isnull=False,
+                    ccc_review__isnull=True,
+                    summative_evaluation__isnull=True,
+                )
+                | Q(
+                    assessment__isnull=True,
+                    ccc_review__isnull=False,
+                    summative_evaluation__isnull=True,
+                )
+                | Q(
+                    assessment__isnull=True,
+                    ccc_review__isnull=True,
+                    summative_evaluation__isnull=False,
+                ),
+                name="assessments_signature_signs_one_thing",
             ),
             models.CheckConstraint(
                 condition=Q(method__in=["password", "totp"]),

@@ -8,7 +8,14 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from curriculum.models import Membership, Program, Subcompetency
 from curriculum.permissions import has_program_role
 
-from .models import GRADUATION_TARGET, Assessment, AssessmentTemplate, Rating
+from .models import (
+    GRADUATION_TARGET,
+    Assessment,
+    AssessmentTemplate,
+    CCCReview,
+    ConsensusLevel,
+    Rating,
+)
 from .permissions import (
     TRAJECTORY_VIEWER_ROLES,
     can_manage_templates,
@@ -290,3 +297,40 @@ def narratives_received(*, user, fellow: Membership) -> QuerySet[Assessment]:
         .select_related("assessor__user", "template")
         .order_by("-observed_on", "-signed_at", "-pk")
     )
+
+
+# --- CCC levels -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CCCLevel:
+    """The committee's latest finalised level of one subcompetency for one fellow."""
+
+    level: float | None  # None: "not yet assessable"
+    period_ends_on: datetime.date
+    review_id: int
+
+
+def latest_ccc_levels(*, fellow_ids) -> dict[int, dict[int, CCCLevel]]:
+    """``{fellow membership id: {subcompetency id: CCCLevel}}`` from finalised reviews only
+    (a draft is the committee's working copy, never shown as a level). One query, however
+    many fellows. Not scoped: callers pass fellows they may already see."""
+    rows = (
+        ConsensusLevel.objects.filter(
+            review__fellow_id__in=list(fellow_ids), review__status=CCCReview.Status.FINALISED
+        )
+        .order_by("review__fellow_id", "subcompetency_id", "-review__period__ends_on")
+        .values_list(
+            "review__fellow_id", "subcompetency_id", "level", "review__period__ends_on", "review_id"
+        )
+    )
+    levels: dict[int, dict[int, CCCLevel]] = {}
+    for fellow_id, subcompetency_id, level, ends_on, review_id in rows:
+        per_fellow = levels.setdefault(fellow_id, {})
+        if subcompetency_id not in per_fellow:  # newest period first
+            per_fellow[subcompetency_id] = CCCLevel(
+                level=None if level is None else float(level),
+                period_ends_on=ends_on,
+                review_id=review_id,
+            )
+    return levels

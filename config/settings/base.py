@@ -45,6 +45,10 @@ LOCAL_APPS = [
     "trainees",
     "assessments",
     "procedures",
+    "reminders",
+    "didactics",
+    "evaluators",
+    "dashboard",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
