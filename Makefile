@@ -6,7 +6,7 @@ PY := .venv/bin/python
 PORT ?= 8000
 export PORT
 
-.PHONY: install run test lint deploy-check
+.PHONY: install run test lint deploy-check bench
 
 install: .venv/.installed
 
@@ -35,3 +35,9 @@ deploy-check: install
 	DATABASE_URL=postgres://fellowship@127.0.0.1:5432/fellowship \
 	REDIS_URL=redis://127.0.0.1:6379/0 \
 	$(PY) manage.py check --deploy --fail-level WARNING
+
+# Seed the scale data on PostgreSQL (reused when present) and measure the pages, the export and
+# the reminder sweep; prints a table and writes benchmarks/results.json (git-ignored).
+bench: install
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/fellowship_bench} \
+	$(PY) -m benchmarks.run $(BENCH_ARGS)

@@ -77,3 +77,14 @@ class RosterImportForm(forms.Form):
             )
         self.cleaned_data["content"] = upload.read()
         return upload
+
+
+class ProgramSecurityForm(forms.Form):
+    require_mfa_for_staff = forms.BooleanField(
+        label="Require two-factor sign-in for directors and faculty",
+        required=False,
+        help_text=(
+            "Directors and faculty without an authenticator app are sent to set one up the next "
+            "time they open a page (within five minutes for those already signed in)."
+        ),
+    )

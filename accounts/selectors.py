@@ -35,3 +35,26 @@ def invitation_has_account(*, invitation: Invitation) -> bool:
     from .models import User
 
     return User.objects.filter(email__iexact=invitation.email).exists()
+
+
+# Roles a program may oblige to use two-factor sign-in.
+MFA_ROLES = (Membership.Role.DIRECTOR, Membership.Role.FACULTY)
+
+
+def mfa_requiring_program(*, user) -> Program | None:
+    """The first program that obliges ``user`` to use an authenticator app and that they do not
+    satisfy yet: ``None`` when they have a TOTP authenticator or hold no such role."""
+    from allauth.mfa.models import Authenticator
+
+    if Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        return None
+    return (
+        Program.objects.filter(
+            require_mfa_for_staff=True,
+            memberships__user=user,
+            memberships__is_active=True,
+            memberships__role__in=MFA_ROLES,
+        )
+        .order_by("name")
+        .first()
+    )

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
+from audit.services import audit_record
 from curriculum.models import Membership, Program
 from curriculum.permissions import can_manage_roster, has_program_role
 from curriculum.services import membership_grant
@@ -103,6 +104,12 @@ def invitation_create(
         ).update(revoked_at=now, updated_at=now)
         invitation.full_clean()
         invitation.save()
+        audit_record(
+            actor=actor,
+            action="invitation.create",
+            obj=invitation,
+            changes={"email": [None, email], "role": [None, role]},
+        )
         link = urljoin(base_url, reverse("accounts:invitation_accept", kwargs={"token": token}))
         transaction.on_commit(lambda: _invitation_send(invitation=invitation, link=link))
     return invitation
@@ -140,6 +147,12 @@ def invitation_revoke(*, actor, invitation: Invitation) -> Invitation:
         if invitation.revoked_at is None:
             invitation.revoked_at = timezone.now()
             invitation.save(update_fields=["revoked_at", "updated_at"])
+            audit_record(
+                actor=actor,
+                action="invitation.revoke",
+                obj=invitation,
+                changes={"revoked_at": [None, invitation.revoked_at]},
+            )
     return invitation
 
 
@@ -208,6 +221,12 @@ def invitation_accept(*, token: str, password: str | None) -> "User":
         invitation.accepted_user = user
         invitation.full_clean()
         invitation.save(update_fields=["accepted_at", "accepted_user", "updated_at"])
+        audit_record(
+            actor=user,
+            action="invitation.accept",
+            obj=invitation,
+            changes={"accepted_user": [None, user.pk], "role": [None, invitation.role]},
+        )
     return user
 
 
@@ -229,23 +248,29 @@ def membership_deactivate(*, actor, membership: Membership) -> Membership:
         actor, membership.program, [Membership.Role.DIRECTOR]
     ):
         raise PermissionDenied("Only a program director can deactivate a director.")
-    return _membership_set_active(membership=membership, is_active=False)
+    return _membership_set_active(actor=actor, membership=membership, is_active=False)
 
 
 def membership_reactivate(*, actor, membership: Membership) -> Membership:
     """Give a deactivated role back, with everything recorded under it."""
     if not can_manage_roster(actor, membership.program):
         raise PermissionDenied(ROSTER_REFUSED)
-    return _membership_set_active(membership=membership, is_active=True)
+    return _membership_set_active(actor=actor, membership=membership, is_active=True)
 
 
-def _membership_set_active(*, membership: Membership, is_active: bool) -> Membership:
+def _membership_set_active(*, actor, membership: Membership, is_active: bool) -> Membership:
     with transaction.atomic():
         membership = Membership.objects.select_for_update().get(pk=membership.pk)
         if membership.is_active != is_active:
             membership.is_active = is_active
             membership.full_clean()
             membership.save(update_fields=["is_active", "updated_at"])
+            audit_record(
+                actor=actor,
+                action="membership.reactivate" if is_active else "membership.deactivate",
+                obj=membership,
+                changes={"is_active": [not is_active, is_active]},
+            )
     return membership
 
 
@@ -297,3 +322,24 @@ def roster_import(*, actor, program: Program, content: bytes, base_url: str) -> 
             )
             for row in preview.rows
         ]
+
+
+def program_security_update(*, actor: "User", program: Program, require_mfa_for_staff: bool):
+    """The director decides whether the program's directors and faculty must use two-factor
+    sign-in (enforced by ``accounts.middleware.RequireMfaMiddleware``)."""
+    if not has_program_role(actor, program, [Membership.Role.DIRECTOR]):
+        raise PermissionDenied("Only the program director changes the sign-in rules.")
+    with transaction.atomic():
+        program = Program.objects.select_for_update().get(pk=program.pk)
+        before = program.require_mfa_for_staff
+        program.require_mfa_for_staff = require_mfa_for_staff
+        program.full_clean()
+        program.save(update_fields=["require_mfa_for_staff", "updated_at"])
+        if before != require_mfa_for_staff:
+            audit_record(
+                actor=actor,
+                action="program.require_mfa",
+                obj=program,
+                changes={"require_mfa_for_staff": [before, require_mfa_for_staff]},
+            )
+    return program

@@ -33,3 +33,6 @@ urlpatterns = [
     ),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
 ]
+urlpatterns += [
+    path("programs/<int:program_id>/security/", views.program_security, name="program_security"),
+]

@@ -15,7 +15,8 @@ from core.csv import upload_stash, upload_stashed
 from curriculum.models import Membership, Program
 from curriculum.selectors import program_list, program_member_list
 
-from .forms import InvitationAcceptForm, InvitationForm, RosterImportForm
+from .forms import InvitationAcceptForm, InvitationForm, ProgramSecurityForm, RosterImportForm
+from .middleware import stamp_mfa
 from .roster_import import COLUMNS as ROSTER_COLUMNS
 from .roster_import import MAX_ROWS as ROSTER_MAX_ROWS
 from .roster_import import TEMPLATE_CSV as ROSTER_TEMPLATE_CSV
@@ -29,6 +30,7 @@ from .services import (
     invitation_revoke,
     membership_deactivate,
     membership_reactivate,
+    program_security_update,
     roster_import,
     roster_import_preview,
 )
@@ -249,3 +251,21 @@ def roster_import_template(request: HttpRequest, program_id: int) -> HttpRespons
         as_attachment=True, filename="roster-template.csv"
     )
     return response
+
+
+def program_security(request: HttpRequest, program_id: int) -> HttpResponse:
+    """Director only: the program's sign-in rules (two-factor for directors and faculty)."""
+    program = get_object_or_404(
+        program_list(user=request.user, roles=[Membership.Role.DIRECTOR]), pk=program_id
+    )
+    initial = {"require_mfa_for_staff": program.require_mfa_for_staff}
+    data = request.POST if request.method == "POST" else None
+    form = ProgramSecurityForm(data, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        program = program_security_update(actor=request.user, program=program, **form.cleaned_data)
+        # The director's own session follows the new rule at once; others within minutes.
+        stamp_mfa(request, request.user)
+        state = "now required" if program.require_mfa_for_staff else "no longer required"
+        messages.success(request, f"Two-factor sign-in is {state} for directors and faculty.")
+        return redirect("accounts:program_security", program_id=program.pk)
+    return render(request, "accounts/program_security.html", {"program": program, "form": form})

@@ -1,11 +1,13 @@
 """Demo assessments: half a year of signed end-of-rotation evaluations and direct observations
-for every demo fellow, ratings that rise through the year, and a few still waiting.
+for every demo fellow, ratings that rise through the year, and a few still waiting; then the
+mid-year CCC review: packets for every fellow, fellow1's and fellow2's finalised by the director.
 
 Signed ones carry a real signature (content hash), so ``verify_signatures`` passes on the demo.
 Deterministic: the same random seed gives the same assessments.
 """
 
 import datetime
+import math
 import random
 from decimal import Decimal
 
@@ -13,10 +15,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from curriculum.models import Membership, Program
-from trainees.models import ScheduleBlock
+from trainees.models import AcademicYear, ScheduleBlock
 
-from .models import Assessment, AssessmentTemplate, Rating, Signature
-from .services.workflow import template_create
+from .models import Assessment, AssessmentTemplate, CCCReview, Rating, ReviewPeriod, Signature
+from .selectors import ccc_packet_build, milestone_set_subcompetencies, period_milestone_set
+from .services.ccc import (
+    ccc_levels_record,
+    ccc_packets_assemble,
+    ccc_review_finalise,
+    review_periods_create,
+)
+from .services.workflow import NOT_ASSESSABLE, template_create
 from .signing import SIGNATURE_MEANING, assessment_content, content_hash
 
 # name, kind, subcompetency codes
@@ -50,9 +59,16 @@ NARRATIVES = [
 
 
 def demo_assessments_seed(*, program: Program, director, today: datetime.date) -> int:
-    """Create the forms and the assessments; does nothing if the program already has any."""
-    if Assessment.objects.filter(program=program).exists():
-        return 0
+    """Create the forms and the assessments (unless the program already has some), then the
+    mid-year CCC review (idempotent on its own)."""
+    created = 0
+    if not Assessment.objects.filter(program=program).exists():
+        created = _demo_assessments(program=program, director=director, today=today)
+    demo_ccc_seed(program=program, director=director)
+    return created
+
+
+def _demo_assessments(*, program: Program, director, today: datetime.date) -> int:
     rng = random.Random(7)  # noqa: S311 (repeatable demo data, not a secret)
     milestone_set = program.milestone_sets.get()
     subs = {s.code: s for s in milestone_set.subcompetencies.all()}
@@ -83,10 +99,14 @@ def demo_assessments_seed(*, program: Program, director, today: datetime.date) -
             .select_related("enrolment__membership__user", "enrolment__cohort__academic_year")
             .order_by("enrolment_id", "start_date")
         )
+        blocks = list(blocks)
+        # Each fellow's most recently ended block still waits for its evaluation (whatever the
+        # date the demo is loaded on), so every faculty queue has something in it.
+        latest = {block.enrolment_id: block.pk for block in blocks}
         for block in blocks:
             fellow = block.enrolment.membership
             year_start = block.enrolment.cohort.academic_year.start_date
-            recent = (today - block.end_date).days < 14
+            recent = latest[block.enrolment_id] == block.pk
             created += _assessment(
                 rng,
                 templates[AssessmentTemplate.Kind.END_OF_ROTATION],
@@ -153,3 +173,62 @@ def _assessment(rng, template, fellow, assessor, observed_on, year_start, *, sig
         content_hash=content_hash(assessment_content(assessment)),
     )
     return 1
+
+
+# --- CCC review -----------------------------------------------------------------------------------
+
+FINALISED_FELLOWS = ("fellow1@demo.test", "fellow2@demo.test")
+DEMO_COMMITTEE_NOTES = (
+    "Steady progress across patient care; procedural skill ahead of the cohort. Agreed focus for "
+    "the next six months: leading family meetings and documenting opioid conversions."
+)
+
+
+def _consensus_from_packet(packet: dict) -> dict[int, str]:
+    """The committee's levels for the demo: the mean rating rounded down to a half level, or
+    not yet assessable where nobody rated the subcompetency."""
+    levels = {}
+    for row in packet["subcompetencies"]:
+        if row["mean"] is None:
+            levels[row["id"]] = NOT_ASSESSABLE
+        else:
+            half = math.floor(float(row["mean"]) * 2) / 2
+            levels[row["id"]] = f"{min(5.0, max(1.0, half)):.1f}"
+    return levels
+
+
+def demo_ccc_seed(*, program: Program, director) -> int:
+    """The demo year's review periods, the mid-year packets of every fellow, and the reviews of
+    fellow1 and fellow2 finalised (signed by the director); the others stay drafts. Safe to run
+    again: nothing is created or finalised twice. Returns how many reviews it finalised."""
+    from curriculum.demo import DEMO_PASSWORD  # curriculum.demo imports this module
+
+    year = AcademicYear.objects.filter(program=program).order_by("-start_date").first()
+    if year is None:
+        return 0
+    finalised = 0
+    with transaction.atomic():
+        review_periods_create(actor=director, academic_year=year)
+        period = ReviewPeriod.objects.get(academic_year=year, kind=ReviewPeriod.Kind.MIDYEAR)
+        ccc_packets_assemble(actor=director, period=period)
+        subcompetencies = milestone_set_subcompetencies(period_milestone_set(period))
+        drafts = (
+            CCCReview.objects.filter(
+                period=period,
+                status=CCCReview.Status.DRAFT,
+                fellow__user__email__in=FINALISED_FELLOWS,
+            )
+            .select_related("period__program", "fellow__user", "fellow__program")
+            .order_by("fellow__user__email")
+        )
+        for review in drafts:
+            packet = ccc_packet_build(user=director, review=review, subcompetencies=subcompetencies)
+            ccc_levels_record(
+                actor=director,
+                review=review,
+                levels=_consensus_from_packet(packet),
+                committee_notes=DEMO_COMMITTEE_NOTES,
+            )
+            ccc_review_finalise(actor=director, review=review, password=DEMO_PASSWORD)
+            finalised += 1
+    return finalised

@@ -152,3 +152,97 @@ class StaffFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["fellow"].queryset = fellows
         self.fields["fellow"].label_from_instance = lambda m: m.user.display_name
+
+
+# --- CCC reviews and the final summative evaluation -----------------------------------------------
+
+
+class ReviewPeriodsCreateForm(forms.Form):
+    academic_year = forms.ModelChoiceField(label="Academic year", queryset=None, empty_label=None)
+
+    def __init__(self, *args, academic_years, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["academic_year"].queryset = academic_years
+
+
+class ReviewPeriodForm(forms.Form):
+    starts_on = forms.DateField(label="Starts on", widget=DateInput)
+    ends_on = forms.DateField(label="Ends on", widget=DateInput)
+    meeting_date = forms.DateField(label="Committee meeting", required=False, widget=DateInput)
+
+
+class ConsensusForm(forms.Form):
+    """One level per subcompetency of the milestone set, and the committee's notes."""
+
+    committee_notes = forms.CharField(
+        label="Committee notes",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Optional. The fellow sees them once the review is finalised.",
+    )
+
+    def __init__(self, *args, subcompetencies, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.subcompetencies = list(subcompetencies)
+        for sub in self.subcompetencies:
+            self.fields[f"level_{sub.pk}"] = forms.ChoiceField(
+                label=f"{sub.code} consensus level",
+                choices=[("", "Not recorded"), *RATING_CHOICES],
+                required=False,
+                widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+            )
+
+    def level_fields(self):
+        return [(sub, self[f"level_{sub.pk}"]) for sub in self.subcompetencies]
+
+    def levels(self) -> dict[int, str]:
+        return {
+            sub.pk: self.cleaned_data.get(f"level_{sub.pk}", "") for sub in self.subcompetencies
+        }
+
+
+def initial_levels(review) -> dict[str, str]:
+    initial = {"committee_notes": review.committee_notes}
+    for level in review.levels.all():
+        value = NOT_ASSESSABLE if level.not_assessable else f"{level.level:.1f}"
+        initial[f"level_{level.subcompetency_id}"] = value
+    return initial
+
+
+class SignForm(forms.Form):
+    """Re-confirm identity to sign: the password, or the authenticator code for MFA users."""
+
+    password = forms.CharField(
+        label="Your password",
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    totp_code = forms.CharField(
+        label="Authenticator code",
+        required=False,
+        max_length=10,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+    def __init__(self, *args, uses_totp: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["password" if uses_totp else "totp_code"]
+
+
+class SummativeForm(forms.Form):
+    narrative = forms.CharField(
+        label="Narrative",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 10}),
+        help_text="The fellow's performance during the program and readiness for practice.",
+    )
+    practices_independently = forms.TypedChoiceField(
+        label="Has the fellow demonstrated sufficient competence to enter practice without "
+        "direct supervision?",
+        choices=[("", "Not decided yet"), ("yes", "Yes"), ("no", "No")],
+        coerce=lambda value: {"yes": True, "no": False}.get(value),
+        empty_value=None,
+        required=False,
+        widget=forms.RadioSelect,
+    )

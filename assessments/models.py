@@ -227,6 +227,12 @@ class ReviewPeriod(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.academic_year}"
 
+    def get_absolute_url(self) -> str:
+        return reverse(
+            "assessments:ccc_period_detail",
+            kwargs={"program_id": self.program_id, "period_id": self.pk},
+        )
+
 
 class CCCReview(TimeStampedModel):
     """One fellow's review in one period: the packet, the committee's consensus levels and,
@@ -241,6 +247,12 @@ class CCCReview(TimeStampedModel):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
     committee_notes = models.TextField(blank=True)
     finalised_at = models.DateTimeField(null=True, blank=True)
+    packet_snapshot = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="The packet's figures as the committee saw them when the review was finalised "
+        "(part of the signed content; later amendments never change a finalised packet).",
+    )
 
     class Meta:
         ordering = ["period", "fellow__user__full_name"]
@@ -257,6 +269,12 @@ class CCCReview(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"CCC {self.period} for {self.fellow.user}"
+
+    def get_absolute_url(self) -> str:
+        return reverse(
+            "assessments:ccc_packet",
+            kwargs={"program_id": self.period.program_id, "review_id": self.pk},
+        )
 
     @property
     def is_finalised(self) -> bool:
@@ -328,6 +346,16 @@ class SummativeEvaluation(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"Final summative evaluation of {self.fellow.user}"
+
+    def get_absolute_url(self) -> str:
+        return reverse(
+            "assessments:summative_detail",
+            kwargs={"program_id": self.program_id, "membership_id": self.fellow_id},
+        )
+
+    @property
+    def is_signed(self) -> bool:
+        return self.status == self.Status.SIGNED
 
 
 class Signature(TimeStampedModel):

@@ -3,7 +3,7 @@
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from curriculum.models import Membership, Program, Subcompetency
 from curriculum.permissions import has_program_role
@@ -207,9 +207,11 @@ class SubcompetencyTrajectory:
     code: str
     title: str
     ratings: list[TrajectoryRating] = field(default_factory=list)
-    # The latest level set by the Clinical Competency Committee: there are no CCC reviews in the
-    # models yet, so it stays None and the page says so rather than inventing one.
+    # The latest level set by the Clinical Competency Committee in a finalised review (None when
+    # there is none, or when the committee found it not yet assessable: see ``ccc_not_assessable``).
     ccc_level: float | None = None
+    ccc_review_id: int | None = None
+    ccc_not_assessable: bool = False
 
     @property
     def points(self) -> list[TrajectoryRating]:
@@ -284,7 +286,19 @@ def milestone_trajectory(*, user, fellow: Membership) -> list[SubcompetencyTraje
                 template_kind=rating.assessment.template.kind,
             )
         )
-    return list(rows.values())
+    ccc = latest_ccc_levels(fellow_ids=[fellow.pk]).get(fellow.pk, {})
+    missing = [sub_id for sub_id in ccc if sub_id not in rows]
+    if missing:  # levels the committee set for a subcompetency nobody has rated
+        for sub in Subcompetency.objects.filter(pk__in=missing):
+            rows[sub.pk] = SubcompetencyTrajectory(
+                subcompetency_id=sub.pk, code=sub.code, title=sub.title
+            )
+    for sub_id, level in ccc.items():
+        row = rows[sub_id]
+        row.ccc_level = level.level
+        row.ccc_review_id = level.review_id
+        row.ccc_not_assessable = level.level is None
+    return sorted(rows.values(), key=lambda row: (row.code, row.subcompetency_id))
 
 
 def narratives_received(*, user, fellow: Membership) -> QuerySet[Assessment]:
@@ -334,3 +348,344 @@ def latest_ccc_levels(*, fellow_ids) -> dict[int, dict[int, CCCLevel]]:
                 review_id=review_id,
             )
     return levels
+
+
+# --- CCC reviews and the final summative evaluation -----------------------------------------------
+# Role rules for the committee's pages. (They sit here, beside the reads they scope, because
+# ``permissions.py`` is shared with the assessment pages; views and services both call them.)
+
+CCC_VIEWER_ROLES = (Role.DIRECTOR, Role.COORDINATOR, Role.FACULTY)
+CCC_MANAGER_ROLES = Membership.STAFF_ROLES  # create periods, assemble packets, export
+CCC_COMMITTEE_ROLES = (Role.DIRECTOR, Role.FACULTY)  # record consensus levels
+NOT_YET_ASSESSABLE_LABEL = "Not Yet Assessable"
+
+
+def can_view_ccc(user, program: Program) -> bool:
+    """The director, coordinator and faculty (the committee) see every packet of the program."""
+    return has_program_role(user, program, CCC_VIEWER_ROLES)
+
+
+def can_manage_ccc(user, program: Program) -> bool:
+    """The director and coordinator set up review periods, assemble packets and export."""
+    return has_program_role(user, program, CCC_MANAGER_ROLES)
+
+
+def can_record_levels(user, program: Program) -> bool:
+    """Committee members (the director and the program's faculty) record consensus levels."""
+    return has_program_role(user, program, CCC_COMMITTEE_ROLES)
+
+
+def can_finalise_ccc(user, program: Program) -> bool:
+    """Only the program director finalises (signs) a review."""
+    return has_program_role(user, program, [Role.DIRECTOR])
+
+
+def can_write_summative(user, program: Program) -> bool:
+    """Only the program director writes and signs the final summative evaluation."""
+    return has_program_role(user, program, [Role.DIRECTOR])
+
+
+def review_period_list(*, user, program: Program) -> QuerySet:
+    """The program's review periods, newest first, for the director, coordinator and faculty."""
+    from .models import ReviewPeriod
+
+    if not can_view_ccc(user, program):
+        return ReviewPeriod.objects.none()
+    return (
+        ReviewPeriod.objects.filter(program=program)
+        .select_related("academic_year")
+        .annotate(
+            review_count=Count("reviews", distinct=True),
+            finalised_count=Count(
+                "reviews", filter=Q(reviews__status=CCCReview.Status.FINALISED), distinct=True
+            ),
+        )
+        .order_by("-ends_on", "kind")
+    )
+
+
+def ccc_review_list(*, user, program: Program) -> QuerySet[CCCReview]:
+    """Reviews ``user`` may open: all of the program's for the committee and coordinator; a
+    fellow only their own, and only once finalised (a draft is the committee's working copy)."""
+    if not user.is_authenticated:
+        return CCCReview.objects.none()
+    reviews = CCCReview.objects.filter(period__program=program).select_related(
+        "period__academic_year", "period__program", "fellow__user"
+    )
+    if can_view_ccc(user, program):
+        return reviews
+    if has_program_role(user, program, [Role.FELLOW]):
+        return reviews.filter(
+            fellow__user=user, fellow__role=Role.FELLOW, status=CCCReview.Status.FINALISED
+        )
+    return CCCReview.objects.none()
+
+
+def period_review_rows(*, user, period) -> QuerySet[CCCReview]:
+    """The period's reviews with how many levels each has, in fellow order (one query)."""
+    return (
+        ccc_review_list(user=user, program=period.program)
+        .filter(period=period)
+        .annotate(level_count=Count("levels"))
+        .order_by("fellow__user__full_name", "fellow__user__email", "pk")
+    )
+
+
+def period_milestone_set(period):
+    """The program's milestone set in force at the end of the period (the newest one whose
+    effective date is not after it; the oldest set if every one starts later)."""
+    from curriculum.models import MilestoneSet
+
+    sets = MilestoneSet.objects.filter(program_id=period.program_id)
+    return (
+        sets.filter(effective_date__lte=period.ends_on).order_by("-effective_date", "-pk").first()
+        or sets.order_by("effective_date", "pk").first()
+    )
+
+
+def milestone_set_subcompetencies(milestone_set) -> list[Subcompetency]:
+    """The set's subcompetencies in the milestone set's (ACGME's) order."""
+    if milestone_set is None:
+        return []
+    return list(
+        Subcompetency.objects.filter(milestone_set=milestone_set)
+        .select_related("competency")
+        .order_by("competency__order", "order", "code")
+    )
+
+
+def _level_text(level, not_assessable: bool) -> str:
+    return NOT_YET_ASSESSABLE_LABEL if not_assessable else f"{level:.1f}"
+
+
+def ccc_packet_build(*, user, review: CCCReview, subcompetencies: list[Subcompetency]) -> dict:
+    """The packet's figures, as plain JSON (stored as the snapshot when the review is finalised).
+
+    Ratings per subcompetency (every level, their mean and count) from every counted assessment
+    observed in the period, procedure counts against the program's targets (all logged so far,
+    as ``procedures.selectors.progress`` counts them), the narratives and the fellow's
+    self-assessments. A fixed number of queries however many assessments and entries there are.
+    Not scoped: callers check that ``user`` may see the review.
+    """
+    from procedures.selectors.progress import fellow_target_progress
+
+    period = review.period
+    assessments = list(
+        counted_assessments(fellow=review.fellow)
+        .filter(observed_on__gte=period.starts_on, observed_on__lte=period.ends_on)
+        .select_related("template", "assessor__user")
+        .prefetch_related(
+            Prefetch("ratings", queryset=Rating.objects.select_related("subcompetency"))
+        )
+        .order_by("observed_on", "pk")
+    )
+    by_sub: dict[int, list] = {sub.pk: [] for sub in subcompetencies}
+    narratives, self_assessments = [], []
+    for assessment in assessments:
+        is_self = assessment.template.kind == AssessmentTemplate.Kind.SELF
+        if not is_self:
+            for rating in assessment.ratings.all():
+                if rating.subcompetency_id in by_sub:
+                    by_sub[rating.subcompetency_id].append(rating)
+        entry = {
+            "assessment": assessment.pk,
+            "observed_on": assessment.observed_on.isoformat(),
+            "form": assessment.template.name,
+            "kind": assessment.template.get_kind_display(),
+            "assessor": assessment.assessor.user.display_name,
+            "narrative": assessment.narrative,
+        }
+        if is_self:
+            entry["ratings"] = sorted(
+                [r.subcompetency.code, _level_text(r.level, r.not_assessable)]
+                for r in assessment.ratings.all()
+            )
+            self_assessments.append(entry)
+        elif assessment.narrative.strip():
+            narratives.append(entry)
+    rows = []
+    for sub in subcompetencies:
+        ratings = by_sub[sub.pk]
+        levels = [r.level for r in ratings if not r.not_assessable]
+        mean = sum(levels) / len(levels) if levels else None
+        rows.append(
+            {
+                "id": sub.pk,
+                "code": sub.code,
+                "title": sub.title,
+                "count": len(levels),
+                "not_assessable": len(ratings) - len(levels),
+                "mean": None if mean is None else f"{mean:.2f}",
+                "levels": [f"{level:.1f}" for level in levels],
+            }
+        )
+    procedures = [
+        {
+            "label": cell.label,
+            "minimum": cell.minimum,
+            "verified": cell.verified,
+            "pending": cell.pending,
+            "met": cell.met,
+        }
+        for cell in fellow_target_progress(user=user, fellow=review.fellow)
+    ]
+    narratives.reverse()  # newest first, like the milestones page
+    return {
+        "version": 2,
+        "assessment_count": sum(
+            1 for a in assessments if a.template.kind != AssessmentTemplate.Kind.SELF
+        ),
+        "subcompetencies": rows,
+        "procedures": procedures,
+        "narratives": narratives,
+        "self_assessments": self_assessments,
+        **_packet_other_evidence(user=user, review=review),
+    }
+
+
+def _packet_other_evidence(*, user, review: CCCReview) -> dict:
+    """What the rest of the curriculum says about the fellow: multi-source evaluations from
+    evaluators without an account (in the period), learning objectives per rotation, and
+    conference attendance against the program's requirement. A fixed number of queries."""
+    from didactics.selectors import attendance_summary, objective_progress
+    from evaluators.selectors import external_evaluations
+
+    period, fellow = review.period, review.fellow
+    multi_source = [
+        {
+            "submitted_on": evaluation.submitted_on.isoformat(),
+            "role": evaluation.get_evaluator_role_display(),
+            "narrative": evaluation.narrative,
+            "ratings": [
+                [rating.subcompetency.code, _level_text(rating.level, rating.not_assessable)]
+                for rating in evaluation.ratings.all()
+            ],
+        }
+        for evaluation in external_evaluations(
+            user=user, fellow=fellow, start=period.starts_on, end=period.ends_on
+        )
+    ]
+    objectives = [
+        {
+            "rotation": row.rotation.name,
+            "total": row.total,
+            "met": row.met,
+            "confirmed": row.confirmed,
+        }
+        for row in objective_progress(fellow=fellow)
+    ]
+    attendance = [
+        {
+            "series": row.series.name,
+            "present": row.present,
+            "counted": row.counted,
+            "percent": row.percent,
+            "required_percent": row.required_percent,
+            "shortfall": row.shortfall,
+        }
+        for row in attendance_summary(fellow=fellow)
+    ]
+    return {"multi_source": multi_source, "objectives": objectives, "attendance": attendance}
+
+
+def ccc_export_rows(*, user, period, subcompetencies: list[Subcompetency]):
+    """``(header, rows, draft_count)`` of the period's finalised levels for the ACGME's milestone
+    entry: one row per fellow, one column per subcompetency code in the set's order. Three
+    queries however many fellows."""
+    from trainees.models import Enrolment
+
+    header = ["Last name", "First name", "Email", "Program year"] + [
+        sub.code for sub in subcompetencies
+    ]
+    reviews = ccc_review_list(user=user, program=period.program).filter(period=period)
+    draft_count = reviews.filter(status=CCCReview.Status.DRAFT).count()
+    finalised = list(
+        reviews.filter(status=CCCReview.Status.FINALISED)
+        .prefetch_related(
+            "levels",
+            Prefetch(
+                "fellow__enrolments",
+                queryset=Enrolment.objects.filter(start_date__lte=period.ends_on).order_by(
+                    "-start_date"
+                ),
+                to_attr="enrolments_to_period",
+            ),
+        )
+        .order_by("fellow__user__full_name", "fellow__user__email", "pk")
+    )
+    rows = []
+    for review in finalised:
+        user_row = review.fellow.user
+        last, first = split_name(user_row.full_name)
+        levels = {level.subcompetency_id: level for level in review.levels.all()}
+        enrolments = review.fellow.enrolments_to_period
+        year = ""
+        if enrolments:
+            days = (period.starts_on - enrolments[0].start_date).days
+            year = max(days // 365, 0) + 1
+        cells = []
+        for sub in subcompetencies:
+            level = levels.get(sub.pk)
+            cells.append("" if level is None else _level_text(level.level, level.not_assessable))
+        rows.append([last, first, user_row.email, year, *cells])
+    return header, rows, draft_count
+
+
+HONORIFICS = {"dr", "dr.", "prof", "prof.", "mr", "mr.", "ms", "ms.", "mrs", "mrs.", "mx", "mx."}
+
+
+def split_name(full_name: str) -> tuple[str, str]:
+    """``(last name, first name)`` from a full name: titles such as "Dr." dropped, the last word
+    is the last name. A best effort: the roster keeps one full-name field."""
+    words = [w for w in full_name.split() if w.lower() not in HONORIFICS]
+    if not words:
+        return "", ""
+    return words[-1], " ".join(words[:-1])
+
+
+def summative_fellow_get(*, user, program: Program, membership_id: int):
+    """``(fellow membership, evaluation or None)`` for the summative page, or ``None`` when
+    ``user`` may not open it: the director and coordinator for any fellow of the program; the
+    fellow for themself, and only once the evaluation is signed."""
+    from .models import SummativeEvaluation
+
+    if not user.is_authenticated:
+        return None
+    fellow = (
+        Membership.objects.filter(program=program, role=Role.FELLOW, pk=membership_id)
+        .select_related("user")
+        .first()
+    )
+    if fellow is None:
+        return None
+    evaluation = (
+        SummativeEvaluation.objects.filter(fellow=fellow)
+        .select_related("author")
+        .prefetch_related("signatures__signer")
+        .first()
+    )
+    if has_program_role(user, program, Membership.STAFF_ROLES):
+        return fellow, evaluation
+    is_self = fellow.user_id == user.pk and fellow.is_active
+    if is_self and evaluation is not None and evaluation.is_signed:
+        return fellow, evaluation
+    return None
+
+
+def signed_summative_for(*, user, program: Program):
+    """The user's own signed summative evaluation in the program, if there is one."""
+    from .models import SummativeEvaluation
+
+    if not user.is_authenticated:
+        return None
+    return (
+        SummativeEvaluation.objects.filter(
+            program=program,
+            fellow__user=user,
+            fellow__role=Role.FELLOW,
+            fellow__is_active=True,
+            status=SummativeEvaluation.Status.SIGNED,
+        )
+        .only("pk", "fellow_id", "program_id", "status")
+        .first()
+    )

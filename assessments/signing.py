@@ -56,6 +56,60 @@ def assessment_content(assessment: Assessment) -> dict:
     }
 
 
+CCC_SIGNATURE_MEANING = (
+    "I attest, as program director, that these are the Clinical Competency Committee's "
+    "consensus milestone levels for this fellow in this review period, reached on the evidence "
+    "in the packet."
+)
+SUMMATIVE_SIGNATURE_MEANING = (
+    "I attest, as program director, that this final summative evaluation is my judgement of the "
+    "fellow's performance and readiness for autonomous practice."
+)
+
+
+def ccc_review_content(review) -> dict:
+    """The signed content of a CCC review: the fellow, the period, every consensus level, the
+    committee's notes and the packet's figures as snapshotted at finalisation.
+
+    Levels are read through ``review.levels.all()`` (a prefetch is used when present) and sorted
+    by subcompetency code.
+    """
+    period = review.period
+    levels = sorted(
+        ([level.subcompetency.code, _rating_value(level)] for level in review.levels.all()),
+        key=lambda pair: pair[0],
+    )
+    return {
+        "version": 1,
+        "kind": "ccc_review",
+        "program": {"id": period.program_id},
+        "period": {
+            "id": period.pk,
+            "kind": period.kind,
+            "academic_year": period.academic_year_id,
+            "starts_on": period.starts_on.isoformat(),
+            "ends_on": period.ends_on.isoformat(),
+        },
+        "fellow": {"membership": review.fellow_id, "user": review.fellow.user_id},
+        "levels": levels,
+        "committee_notes": review.committee_notes,
+        "packet": review.packet_snapshot,
+    }
+
+
+def summative_content(evaluation) -> dict:
+    """The signed content of a final summative evaluation."""
+    return {
+        "version": 1,
+        "kind": "summative_evaluation",
+        "program": {"id": evaluation.program_id},
+        "fellow": {"membership": evaluation.fellow_id, "user": evaluation.fellow.user_id},
+        "author": evaluation.author_id,
+        "narrative": evaluation.narrative,
+        "practices_independently": evaluation.practices_independently,
+    }
+
+
 def content_hash(content: dict) -> str:
     """SHA-256 (hex) of the canonical JSON of ``content``: key order and spacing never matter."""
     canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)

@@ -1,10 +1,12 @@
 from django.urls import path
 
-from . import views
+from . import ccc_views, views
 
 app_name = "assessments"
 P = "programs/<int:program_id>/"
 A = P + "assessments/<int:assessment_id>/"
+CP = P + "ccc/periods/<int:period_id>/"
+CR = P + "ccc/reviews/<int:review_id>/"
 urlpatterns = [
     path(P + "waiting/", views.faculty_queue, name="faculty_queue"),
     path(P + "assessment-forms/", views.template_list_view, name="template_list"),
@@ -26,5 +28,18 @@ urlpatterns = [
         P + "fellows/<int:membership_id>/milestones/",
         views.fellow_milestones_view,
         name="fellow_milestones",
+    ),
+    # CCC reviews and the final summative evaluation
+    path(P + "ccc/periods/", ccc_views.ccc_period_list, name="ccc_period_list"),
+    path(CP, ccc_views.ccc_period_detail, name="ccc_period_detail"),
+    path(CP + "edit/", ccc_views.ccc_period_edit, name="ccc_period_edit"),
+    path(CP + "assemble/", ccc_views.ccc_assemble, name="ccc_assemble"),
+    path(CP + "export.csv", ccc_views.ccc_export, name="ccc_export"),
+    path(CR, ccc_views.ccc_packet, name="ccc_packet"),
+    path(CR + "finalise/", ccc_views.ccc_finalise, name="ccc_finalise"),
+    path(
+        P + "fellows/<int:membership_id>/summative/",
+        ccc_views.summative_detail,
+        name="summative_detail",
     ),
 ]

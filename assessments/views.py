@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from core.forms import add_service_errors
 from curriculum.models import Membership, Subcompetency
 from curriculum.selectors import program_list
+from dashboard.selectors import faculty_completion_stats
 from procedures.selectors.verification import verification_queue
 
 from . import selectors
@@ -47,6 +48,9 @@ def faculty_queue(request: HttpRequest, program_id: int) -> HttpResponse:
         "program": program,
         "assessments": list(selectors.assessments_to_fill(user=request.user, program=program)),
         "procedure_count": verification_queue(user=request.user, program=program).count(),
+        "completion": faculty_completion_stats(
+            user=request.user, program=program, today=program.today()
+        ),
     }
     return render(request, "assessments/faculty_queue.html", context)
 

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from core.views import healthz
+from core.views import healthz, readyz
 
 urlpatterns = [
     path("", include("curriculum.urls")),
@@ -13,7 +13,9 @@ urlpatterns = [
     path("", include("didactics.urls")),
     path("", include("evaluators.urls")),
     path("", include("dashboard.urls")),
+    path("", include("audit.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
 ]

@@ -12,6 +12,8 @@ from django.utils import timezone
 
 from accounts.services import user_ensure
 from assessments.demo import demo_assessments_seed
+from didactics.demo import demo_didactics_seed
+from evaluators.demo import demo_evaluators_seed
 from procedures.demo import demo_procedures_seed
 from trainees.models import AcademicYear, Cohort, Enrolment
 from trainees.services import (
@@ -202,6 +204,8 @@ def demo_program_seed() -> SeedResult:
             memberships_created += not existed
         if not Cohort.objects.filter(program=program).exists():
             _seed_training_year(program)
+        demo_evaluators_seed(program=program)
+        demo_didactics_seed(program=program)
     return SeedResult(program, users_created, memberships_created)
 
 

@@ -37,6 +37,11 @@ class Program(TimeStampedModel):
     summative_lead_days = models.PositiveSmallIntegerField(
         default=30, help_text="The final summative evaluation is due this many days before the end."
     )
+    require_mfa_for_staff = models.BooleanField(
+        "Require two-factor sign-in for directors and faculty",
+        default=False,
+        help_text="Directors and faculty without an authenticator app are sent to set one up.",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -69,10 +74,11 @@ class Membership(TimeStampedModel):
         FACULTY = "faculty", "Faculty"
         FELLOW = "fellow", "Fellow"
 
-    # The page each role lands on; director and coordinator share the program overview.
+    # The page each role lands on; director and coordinator share the cohort dashboard (which
+    # links to the program overview and roster).
     HOME_URL_NAMES = {
-        Role.DIRECTOR: "curriculum:program_overview",
-        Role.COORDINATOR: "curriculum:program_overview",
+        Role.DIRECTOR: "dashboard:cohort_dashboard",
+        Role.COORDINATOR: "dashboard:cohort_dashboard",
         Role.FACULTY: "assessments:faculty_queue",
         Role.FELLOW: "trainees:my_progress",
     }

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 
+from audit.services import audit_record, changes_between, field_values
 from curriculum.models import Membership, Program
 
 from .models import (
@@ -114,6 +115,15 @@ def enrolment_create(
     with transaction.atomic():
         enrolment.full_clean()
         enrolment.save()
+        audit_record(
+            actor=actor,
+            action="enrolment.create",
+            obj=enrolment,
+            program=cohort.program,
+            changes=changes_between(
+                {}, field_values(enrolment, ["cohort", "membership", "start_date", "end_date"])
+            ),
+        )
     return enrolment
 
 
@@ -125,7 +135,8 @@ def enrolment_set_status(
     A leave of absence needs its length in days, which is added to any earlier leave and so
     extends the expected end date. Completed and withdrawn are final.
     """
-    _enforce_manager(actor, enrolment.cohort.program)
+    program = enrolment.cohort.program
+    _enforce_manager(actor, program)
     if status not in Status.values:
         raise ValidationError({"status": f"{status!r} is not an enrolment status."})
     if status == Status.LEAVE:
@@ -141,11 +152,19 @@ def enrolment_set_status(
             )
         if status == enrolment.status and status != Status.LEAVE:
             return enrolment
+        before = field_values(enrolment, ["status", "leave_days"])
         enrolment.status = status
         if status == Status.LEAVE:
             enrolment.leave_days += leave_days
         enrolment.full_clean()
         enrolment.save(update_fields=["status", "leave_days", "updated_at"])
+        audit_record(
+            actor=actor,
+            action="enrolment.status",
+            obj=enrolment,
+            program=program,
+            changes=changes_between(before, field_values(enrolment, ["status", "leave_days"])),
+        )
     return enrolment
 
 

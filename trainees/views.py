@@ -8,12 +8,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from assessments.selectors import awaiting_acknowledgement_count
 from core.csv import csv_response
 from core.forms import add_service_errors
 from core.htmx import is_htmx, render_page_or_partial
 from curriculum.models import Membership
 from curriculum.selectors import program_list
+from dashboard import selectors as dashboard_selectors
 from procedures.selectors.progress import fellow_target_progress, progress_fellow_list
 
 from . import services
@@ -42,20 +42,30 @@ COHORT_PAGE_SIZE = 50
 
 
 def my_progress(request: HttpRequest, program_id: int) -> HttpResponse:
-    """Fellow home: their own progress toward graduation, and nobody else's."""
+    """Fellow home: their own progress toward graduation (procedure targets, CCC levels, latest
+    ratings), what is due, and their latest feedback; nobody else's. A fixed number of queries."""
     program = get_object_or_404(
         program_list(user=request.user, roles=[Membership.Role.FELLOW]), pk=program_id
     )
-    fellow = progress_fellow_list(user=request.user, program=program).filter(user=request.user)
-    fellow = fellow.first()
-    procedures = fellow_target_progress(user=request.user, fellow=fellow) if fellow else []
+    fellow = get_object_or_404(
+        progress_fellow_list(user=request.user, program=program), user=request.user
+    )
+    today = program.today()
+    procedures = fellow_target_progress(user=request.user, fellow=fellow)
+    levels = dashboard_selectors.fellow_levels(
+        fellow=fellow, subcompetencies=dashboard_selectors.current_subcompetencies(program=program)
+    )
     context = {
         "program": program,
+        "today": today,
+        "procedures": procedures,
         "procedure_targets_met": sum(item.met for item in procedures),
         "procedure_targets_total": len(procedures),
-        "assessments_to_acknowledge": awaiting_acknowledgement_count(
-            user=request.user, program=program
-        ),
+        "levels": [row for row in levels if row.ccc or row.rating],
+        "has_ccc": any(row.ccc for row in levels),
+        "due": dashboard_selectors.fellow_due(fellow=fellow, today=today),
+        "upcoming_days": dashboard_selectors.UPCOMING_DAYS,
+        "feedback": dashboard_selectors.latest_feedback(fellow=fellow),
     }
     return render(request, "trainees/my_progress.html", context)
 

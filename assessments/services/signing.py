@@ -13,6 +13,8 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 
+from audit.services import audit_record
+
 from ..models import Assessment, Rating, Signature
 from ..permissions import can_acknowledge, can_fill
 from ..signing import SIGNATURE_MEANING, assessment_content, confirm_identity, content_hash
@@ -73,6 +75,7 @@ def assessment_sign(
     method = confirm_identity(actor, password=password, totp_code=totp_code)
 
     now = timezone.now()
+    previous_status = assessment.status
     assessment.status = Status.SIGNED
     assessment.signed_at = now
     assessment.return_reason = ""
@@ -88,6 +91,16 @@ def assessment_sign(
     )
     signature.full_clean()
     signature.save()
+    audit_record(
+        actor=actor,
+        action="assessment.sign",
+        obj=assessment,
+        changes={
+            "status": [previous_status, Status.SIGNED],
+            "signature": [None, signature.pk],
+            "content_hash": [None, signature.content_hash],
+        },
+    )
     return signature
 
 
@@ -106,6 +119,12 @@ def assessment_acknowledge(*, actor, assessment: Assessment) -> Assessment:
     assessment.acknowledged_at = timezone.now()
     assessment.full_clean()
     assessment.save(update_fields=["status", "acknowledged_at", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="assessment.acknowledge",
+        obj=assessment,
+        changes={"status": [Status.SIGNED, Status.ACKNOWLEDGED]},
+    )
     return assessment
 
 
@@ -157,6 +176,9 @@ def assessment_amend(*, actor, assessment: Assessment) -> Assessment:
             not_assessable=rating.not_assessable,
         )
         for rating in original.ratings.all()
+    )
+    audit_record(
+        actor=actor, action="assessment.amend", obj=draft, changes={"amends": [None, original.pk]}
     )
     return draft
 

@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count
 
+from audit.services import audit_record
 from curriculum.models import Membership, MilestoneSet, Program
 from curriculum.permissions import has_program_role
 
@@ -190,6 +191,12 @@ def assessment_request(
             assessment.save()
     except IntegrityError:  # a double submit from a second tab won the race
         return open_same.get()
+    audit_record(
+        actor=actor,
+        action="assessment.request",
+        obj=assessment,
+        changes={"assessor": [None, assessment.assessor_id], "observed_on": [None, observed_on]},
+    )
     return assessment
 
 
@@ -280,6 +287,12 @@ def assessment_return(*, actor, assessment: Assessment, reason: str) -> Assessme
     assessment.return_reason = reason
     assessment.full_clean()
     assessment.save(update_fields=["status", "return_reason", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="assessment.return",
+        obj=assessment,
+        changes={"status": [Status.DRAFT, Status.RETURNED], "return_reason": ["", reason]},
+    )
     return assessment
 
 

@@ -49,6 +49,7 @@ LOCAL_APPS = [
     "didactics",
     "evaluators",
     "dashboard",
+    "audit",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
@@ -58,11 +59,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "audit.context.AuditContextMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "core.middleware.RequestSizeLimitMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "accounts.middleware.SessionTimeoutMiddleware",
+    "accounts.middleware.RequireMfaMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
@@ -115,9 +120,27 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Fellowship] "
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Fellowship"
+# Throttling (allauth, counted in the cache). Five wrong passwords for one address lock that
+# address for 15 minutes, even with the right password; one address gets at most three reset
+# emails in 15 minutes. The per-IP limits stop one machine guessing across many addresses.
+ACCOUNT_RATE_LIMITS = {
+    "login": "30/m/ip",
+    "login_failed": "10/m/ip,5/15m/key",
+    "reset_password": "10/m/ip,3/15m/key",
+    "reset_password_from_key": "20/m/ip",
+    "reauthenticate": "10/m/user",
+    "change_password": "5/m/user",
+}
 
-SESSION_COOKIE_AGE = 60 * 60 * 12  # a clinical working day
+SESSION_COOKIE_AGE = 60 * 60 * 12  # absolute: a clinical working day, counted from sign-in
+SESSION_IDLE_TIMEOUT = 60 * 60  # and signed out after an hour without a request (shared PCs)
 SESSION_COOKIE_HTTPONLY = True
+
+# Request bodies: form fields are small; a file upload (CSV, YAML) may be at most 2 MB. Larger
+# requests are refused with a message (core.middleware.RequestSizeLimitMiddleware).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+MAX_REQUEST_BODY_BYTES = 2 * 1024 * 1024 + 64 * 1024  # 2 MB of file plus the form around it
 
 # --- Static files -----------------------------------------------------------------------------
 STATIC_URL = "/static/"
@@ -171,6 +194,15 @@ else:
         "control_folder": str(BROKER_DIR / "control"),
     }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A web request that enqueues while Redis is down gives up within seconds (core.queue.enqueue
+# then leaves the work in the database for the next sweep) instead of hanging.
+CELERY_BROKER_CONNECTION_TIMEOUT = 3
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 1,
+}
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
@@ -191,7 +223,21 @@ CELERY_BEAT_SCHEDULE = {
         "task": "assessments.tasks.create_rotation_evaluations",
         "schedule": crontab(hour=2, minute=41),
     },
+    # Reminders: ledger first, then email (idempotent; see reminders/services/sweep.py).
+    "sweep-reminders": {
+        "task": "reminders.tasks.sweep_reminders",
+        "schedule": crontab(minute="*/15"),
+    },
 }
+
+# --- Reminders --------------------------------------------------------------------------------
+REMINDERS_BATCH_SIZE = 1000  # rows per sweep query: queries grow with batches, not people
+REMINDERS_CLAIM_LEASE_SECONDS = CELERY_TASK_TIME_LIMIT + 60  # a "sending" row older is orphaned
+REMINDERS_MAX_ATTEMPTS = 6  # SMTP attempts before a delivery is recorded as failed
+REMINDERS_RETRY_BASE_SECONDS = 60  # back-off: 1, 2, 4, 8, 16 minutes
+REMINDERS_LINK_MAX_AGE_DAYS = 60  # signed links in emails expire
+REMINDERS_SITE_URL = env.str_("DJANGO_SITE_URL", default="http://127.0.0.1:8000")
+REMINDERS_MESSAGE_ID_DOMAIN = "reminders.fellowship"
 
 # --- Behaviour switches -----------------------------------------------------------------------
 SEED_DEMO_ALLOWED = True  # production turns this off: demo accounts have a published password

@@ -4,6 +4,8 @@ A missing DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS, DATABASE_URL or REDIS_URL rai
 ImproperlyConfigured, so the process stops at start-up instead of running half-configured.
 """
 
+from psycopg_pool import ConnectionPool
+
 from config import env
 
 from .base import *  # noqa: F403
@@ -13,19 +15,30 @@ SECRET_KEY = env.str_("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = env.list_("DJANGO_ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env.list_("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
-# psycopg 3 connection pool; Django requires CONN_MAX_AGE = 0 with it.
+# psycopg 3 connection pool; Django requires CONN_MAX_AGE = 0 with it. ``check`` tests a pooled
+# connection before handing it out, so a PostgreSQL restart costs no failed request once the server
+# is back; ``timeout`` bounds how long a request waits while it is down (it then fails with a 500
+# page, or 503 from /readyz, instead of hanging).
 DATABASES = {"default": env.db_url("DATABASE_URL")}
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["CONN_MAX_AGE"] = 0
 DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
     "min_size": env.int_("DJANGO_DB_POOL_MIN", default=2),
     "max_size": env.int_("DJANGO_DB_POOL_MAX", default=10),
+    "timeout": env.int_("DJANGO_DB_POOL_TIMEOUT", default=5),
+    "check": ConnectionPool.check_connection,
 }
 
 REDIS_URL = env.str_("REDIS_URL")
 CELERY_BROKER_URL = REDIS_URL
+# The cache holds login rate limits and signing lock-outs: it lives in PostgreSQL, not Redis, so
+# the web app keeps working (and keeps those protections) while Redis is down. Deployments run
+# `manage.py createcachetable` after migrating.
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "django_cache",
+    }
 }
 
 # --- HTTPS and cookies (TLS terminates at the reverse proxy, which sets X-Forwarded-Proto) ---

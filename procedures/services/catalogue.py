@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
 
+from audit.services import audit_record
 from curriculum.models import Program
 
 from ..models import Guidance, ProcedureCategory, ProcedureLogEntry, ProcedureTarget, ProcedureType
@@ -240,17 +241,37 @@ def target_set(
             .select_for_update()
             .first()
         )
+        previous = None
         if target is None:
             target = ProcedureTarget(
                 program=program, procedure_type=procedure_type, category=category, role=role
             )
+        else:
+            previous = target.minimum
         target.minimum = minimum
         target.full_clean()
         target.save()
+        if previous != minimum:
+            audit_record(
+                actor=actor,
+                action="procedure_target.set",
+                obj=target,
+                changes={"minimum": [previous, minimum]},
+            )
     return target
 
 
 def target_delete(*, actor, target: ProcedureTarget) -> None:
     _enforce_manager(actor, target.program)
     with transaction.atomic():
+        # Re-read under a lock: the trail records the minimum being deleted, not a stale copy.
+        target = (
+            ProcedureTarget.objects.filter(pk=target.pk).order_by("pk").select_for_update().get()
+        )
+        audit_record(
+            actor=actor,
+            action="procedure_target.delete",
+            obj=target,
+            changes={"minimum": [target.minimum, None]},
+        )
         target.delete()

@@ -9,6 +9,7 @@ import datetime
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
+from audit.services import audit_record, changes_between, field_values
 from curriculum.models import Membership
 
 from ..csv_entries import EARLIEST_DATE, EntryPreview, entries_parse
@@ -20,6 +21,23 @@ Entry = ProcedureLogEntry
 Action = ProcedureEntryEvent.Action
 SUPERVISOR_ROLES = (Membership.Role.FACULTY, Membership.Role.DIRECTOR)
 EDITABLE_STATUSES = (Entry.Status.PENDING, Entry.Status.RETURNED)
+# What the audit trail records of an entry when it is logged, edited or deleted.
+AUDITED_FIELDS = (
+    "fellow",
+    "performed_on",
+    "procedure_type",
+    "guidance",
+    "role",
+    "supervisor",
+    "supervision_level",
+    "complication",
+    "age_band",
+    "level",
+    "laterality",
+    "note",
+    "status",
+    "return_reason",
+)
 LOCKED_MESSAGE = (
     "This entry is verified: verified entries are locked; ask the program director to reopen it."
 )
@@ -134,6 +152,12 @@ def entry_create(
     entry.full_clean()
     entry.save()
     ProcedureEntryEvent.objects.create(entry=entry, actor=actor, action=Action.CREATED)
+    audit_record(
+        actor=actor,
+        action="procedure_entry.create",
+        obj=entry,
+        changes=changes_between({}, field_values(entry, AUDITED_FIELDS)),
+    )
     return entry
 
 
@@ -183,6 +207,7 @@ def entry_update(
     )
     if errors:
         raise ValidationError(errors)
+    before = field_values(locked, AUDITED_FIELDS)
     locked.performed_on = performed_on
     locked.procedure_type = procedure_type
     locked.guidance = guidance
@@ -199,6 +224,12 @@ def entry_update(
     locked.full_clean()
     locked.save()
     ProcedureEntryEvent.objects.create(entry=locked, actor=actor, action=Action.EDITED)
+    audit_record(
+        actor=actor,
+        action="procedure_entry.edit",
+        obj=locked,
+        changes=changes_between(before, field_values(locked, AUDITED_FIELDS)),
+    )
     return locked
 
 
@@ -229,6 +260,12 @@ def entry_delete(*, actor, entry: Entry) -> None:
     events.update(entry=None)
     ProcedureEntryEvent.objects.create(
         entry=None, actor=actor, action=Action.DELETED, summary=summary
+    )
+    audit_record(
+        actor=actor,
+        action="procedure_entry.delete",
+        obj=locked,
+        changes=changes_between(field_values(locked, AUDITED_FIELDS), {}),
     )
     locked.delete()
 

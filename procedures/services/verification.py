@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from audit.services import audit_record, audit_record_many
 from curriculum.models import Membership, Program
 from curriculum.permissions import has_program_role
 
@@ -66,6 +67,12 @@ def entry_verify(*, actor, entry: ProcedureLogEntry) -> ProcedureLogEntry:
         update_fields=["status", "verified_by", "verified_at", "return_reason", "updated_at"]
     )
     ProcedureEntryEvent.objects.create(entry=entry, actor=actor, action=Action.VERIFIED)
+    audit_record(
+        actor=actor,
+        action="procedure_entry.verify",
+        obj=entry,
+        changes={"status": [Status.PENDING, Status.VERIFIED]},
+    )
     return entry
 
 
@@ -109,6 +116,12 @@ def entry_verify_bulk(*, actor, program: Program, entry_ids: list[int]) -> int:
     ProcedureEntryEvent.objects.bulk_create(
         ProcedureEntryEvent(entry=entry, actor=actor, action=Action.VERIFIED) for entry in entries
     )
+    audit_record_many(
+        actor=actor,
+        action="procedure_entry.verify",
+        objects=entries,
+        changes={"status": [Status.PENDING, Status.VERIFIED], "bulk": [None, len(entries)]},
+    )
     return updated
 
 
@@ -126,6 +139,12 @@ def entry_return(*, actor, entry: ProcedureLogEntry, reason: str) -> ProcedureLo
     entry.save(update_fields=["status", "return_reason", "updated_at"])
     ProcedureEntryEvent.objects.create(
         entry=entry, actor=actor, action=Action.RETURNED, reason=reason
+    )
+    audit_record(
+        actor=actor,
+        action="procedure_entry.return",
+        obj=entry,
+        changes={"status": [Status.PENDING, Status.RETURNED], "return_reason": ["", reason]},
     )
     return entry
 
@@ -146,5 +165,11 @@ def entry_reopen(*, actor, entry: ProcedureLogEntry, reason: str) -> ProcedureLo
     entry.save(update_fields=["status", "verified_by", "verified_at", "updated_at"])
     ProcedureEntryEvent.objects.create(
         entry=entry, actor=actor, action=Action.REOPENED, reason=reason
+    )
+    audit_record(
+        actor=actor,
+        action="procedure_entry.reopen",
+        obj=entry,
+        changes={"status": [Status.VERIFIED, Status.PENDING], "reason": [None, reason]},
     )
     return entry

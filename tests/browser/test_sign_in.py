@@ -11,8 +11,8 @@ pytestmark = pytest.mark.browser
 
 ROLE_HOMES = [
     # login, URL the home page lives at, its heading
-    ("director@demo.test", r"/programs/\d+/$", DEMO_PROGRAM_NAME),
-    ("coordinator@demo.test", r"/programs/\d+/$", DEMO_PROGRAM_NAME),
+    ("director@demo.test", r"/programs/\d+/dashboard/$", "Cohort dashboard"),
+    ("coordinator@demo.test", r"/programs/\d+/dashboard/$", "Cohort dashboard"),
     ("faculty1@demo.test", r"/programs/\d+/waiting/$", "Waiting for me"),
     ("fellow1@demo.test", r"/programs/\d+/my-progress/$", "My progress"),
 ]

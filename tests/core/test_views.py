@@ -40,3 +40,18 @@ def test_403_page_renders(rf, ours):
     request = rf.get("/")
     request.user = ours.fellow
     assert "You cannot do that" in render_to_string("403.html", request=request)
+
+
+def test_readyz_answers_when_the_database_does(client, db):
+    response = client.get("/readyz")
+    assert response.status_code == 200 and response.content == b"ok"
+
+
+def test_readyz_says_503_when_the_database_does_not(client, db):
+    from unittest import mock
+
+    from django.db import OperationalError, connection
+
+    with mock.patch.object(connection, "cursor", side_effect=OperationalError("refused")):
+        response = client.get("/readyz")
+    assert response.status_code == 503 and response.content == b"database unavailable"

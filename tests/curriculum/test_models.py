@@ -40,8 +40,8 @@ def test_role_is_constrained_in_the_database():
 @pytest.mark.parametrize(
     ("role", "path"),
     [
-        ("director", "/programs/{id}/"),
-        ("coordinator", "/programs/{id}/"),
+        ("director", "/programs/{id}/dashboard/"),
+        ("coordinator", "/programs/{id}/dashboard/"),
         ("faculty", "/programs/{id}/waiting/"),
         ("fellow", "/programs/{id}/my-progress/"),
     ],

@@ -1,5 +1,8 @@
 """``manage.py verify_signatures``: recompute every stored signature hash and report mismatches.
 
+Covers all three kinds of signed record: assessments, finalised CCC reviews and final summative
+evaluations.
+
 Exits 0 when everything matches, and with an error (``CommandError``) naming the number of
 problems otherwise, so a scheduled job or CI step fails loudly.
 """
@@ -9,11 +12,24 @@ from zoneinfo import ZoneInfo
 from django.core.management.base import BaseCommand, CommandError
 
 from assessments.models import Signature
+from assessments.services.ccc import SignedRecordProblem, ccc_signature_verify_all
 from assessments.services.signing import SignatureProblem, signature_verify_all
+from assessments.services.summative import summative_signature_verify_all
 
 
 def _short(value: str) -> str:
     return f"{value[:12]}..." if value else "none"
+
+
+def describe_record(problem: SignedRecordProblem) -> str:
+    line = problem.description
+    if problem.signature is not None:
+        signature = problem.signature
+        line += f", signed {signature.signed_at:%Y-%m-%d %H:%M} UTC by {signature.signer.email}"
+    line += f": {problem.reason}"
+    if problem.signature is not None and problem.expected != problem.found:
+        line += f" (hash {_short(problem.expected)} expected, {_short(problem.found)} now)"
+    return line
 
 
 def describe(problem: SignatureProblem) -> str:
@@ -30,16 +46,21 @@ def describe(problem: SignatureProblem) -> str:
 
 
 class Command(BaseCommand):
-    help = "Recompute the hash of every signed assessment and report any that no longer match."
+    help = (
+        "Recompute the hash of every signed assessment, finalised CCC review and final summative "
+        "evaluation, and report any that no longer match."
+    )
 
     def handle(self, *args, **options) -> None:
-        checked = Signature.objects.filter(assessment__isnull=False).count()
-        problems = signature_verify_all()
-        if not problems:
+        checked = Signature.objects.count()
+        lines = [describe(problem) for problem in signature_verify_all()]
+        lines += [describe_record(problem) for problem in ccc_signature_verify_all()]
+        lines += [describe_record(problem) for problem in summative_signature_verify_all()]
+        if not lines:
             self.stdout.write(self.style.SUCCESS(f"Checked {checked} signatures: all match."))
             return
-        for problem in problems:
-            self.stdout.write(describe(problem))
+        for line in lines:
+            self.stdout.write(line)
         raise CommandError(
-            f"Checked {checked} signatures: {len(problems)} problem(s) found (listed above)."
+            f"Checked {checked} signatures: {len(lines)} problem(s) found (listed above)."
         )

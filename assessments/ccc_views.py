@@ -1,0 +1,376 @@
+"""CCC review periods, packets, consensus levels, finalising, the ACGME export, and the final
+summative evaluation. Thin: gate with a scoped selector (out of scope is a 404), call a service."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Prefetch
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from core.csv import csv_response
+from core.forms import add_service_errors
+from curriculum.selectors import program_list
+from trainees.models import AcademicYear
+
+from . import selectors
+from .forms import (
+    ConsensusForm,
+    ReviewPeriodForm,
+    ReviewPeriodsCreateForm,
+    SignForm,
+    SummativeForm,
+    initial_levels,
+)
+from .models import CCCReview, ConsensusLevel
+from .services import ccc as ccc_services
+from .services import summative as summative_services
+from .signing import CCC_SIGNATURE_MEANING, SUMMATIVE_SIGNATURE_MEANING
+
+PERIOD_PAGE_SIZE = 20
+
+
+def _service_error(request: HttpRequest, exc: Exception) -> None:
+    text = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+    messages.error(request, text)
+
+
+def _uses_totp(user) -> bool:
+    from allauth.mfa.models import Authenticator
+
+    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+def _program(request: HttpRequest, program_id: int, roles):
+    return get_object_or_404(program_list(user=request.user, roles=roles), pk=program_id)
+
+
+def _period(request: HttpRequest, program, period_id: int):
+    return get_object_or_404(
+        selectors.review_period_list(user=request.user, program=program), pk=period_id
+    )
+
+
+# --- Periods -------------------------------------------------------------------------------------
+
+
+def ccc_period_list(request: HttpRequest, program_id: int) -> HttpResponse:
+    """Every review period of the program; the director and coordinator create a year's."""
+    program = _program(request, program_id, selectors.CCC_VIEWER_ROLES)
+    can_manage = selectors.can_manage_ccc(request.user, program)
+    if request.method == "POST" and not can_manage:
+        raise Http404("No such page.")
+    form = None
+    if can_manage:
+        years = AcademicYear.objects.filter(program=program).order_by("-start_date")
+        form = ReviewPeriodsCreateForm(request.POST or None, academic_years=years)
+        if request.method == "POST" and form.is_valid():
+            year = form.cleaned_data["academic_year"]
+            try:
+                created = ccc_services.review_periods_create(actor=request.user, academic_year=year)
+            except PermissionDenied as exc:
+                _service_error(request, exc)
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                if created:
+                    names = ", ".join(period.get_kind_display().lower() for period in created)
+                    messages.success(request, f"Created the {names} for {year.label}.")
+                else:
+                    messages.info(request, f"{year.label} already has both review periods.")
+                return redirect("assessments:ccc_period_list", program_id=program.pk)
+    context = {
+        "program": program,
+        "period_page": Paginator(
+            selectors.review_period_list(user=request.user, program=program), PERIOD_PAGE_SIZE
+        ).get_page(request.GET.get("page")),
+        "form": form,
+        "can_manage": can_manage,
+    }
+    return render(request, "assessments/ccc_period_list.html", context)
+
+
+def ccc_period_detail(request: HttpRequest, program_id: int, period_id: int) -> HttpResponse:
+    """The period's packets, one per fellow, with their state; assemble and export buttons."""
+    program = _program(request, program_id, selectors.CCC_VIEWER_ROLES)
+    period = _period(request, program, period_id)
+    reviews = list(selectors.period_review_rows(user=request.user, period=period))
+    subcompetency_count = len(
+        selectors.milestone_set_subcompetencies(selectors.period_milestone_set(period))
+    )
+    drafts = sum(not review.is_finalised for review in reviews)
+    context = {
+        "program": program,
+        "period": period,
+        "reviews": reviews,
+        "subcompetency_count": subcompetency_count,
+        "draft_count": drafts,
+        "finalised_count": len(reviews) - drafts,
+        "can_manage": selectors.can_manage_ccc(request.user, program),
+        "can_write_summative": selectors.can_write_summative(request.user, program),
+    }
+    return render(request, "assessments/ccc_period_detail.html", context)
+
+
+def ccc_period_edit(request: HttpRequest, program_id: int, period_id: int) -> HttpResponse:
+    program = _program(request, program_id, selectors.CCC_MANAGER_ROLES)
+    period = _period(request, program, period_id)
+    form = ReviewPeriodForm(
+        request.POST or None,
+        initial={
+            "starts_on": period.starts_on,
+            "ends_on": period.ends_on,
+            "meeting_date": period.meeting_date,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            ccc_services.review_period_update(
+                actor=request.user, period=period, **form.cleaned_data
+            )
+        except PermissionDenied as exc:
+            _service_error(request, exc)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"Saved the dates of the {period}.")
+            return redirect(period)
+    context = {"program": program, "period": period, "form": form}
+    return render(request, "assessments/ccc_period_form.html", context)
+
+
+@require_POST
+def ccc_assemble(request: HttpRequest, program_id: int, period_id: int) -> HttpResponse:
+    """One click: a draft packet for every fellow enrolled in the period's academic year."""
+    program = _program(request, program_id, selectors.CCC_MANAGER_ROLES)
+    period = _period(request, program, period_id)
+    try:
+        created = ccc_services.ccc_packets_assemble(actor=request.user, period=period)
+    except (PermissionDenied, ValidationError) as exc:
+        _service_error(request, exc)
+    else:
+        if created:
+            messages.success(request, f"Assembled {len(created)} draft packet(s).")
+        else:
+            messages.info(request, "Every enrolled fellow already has a packet for this period.")
+    return redirect(period)
+
+
+def ccc_export(request: HttpRequest, program_id: int, period_id: int) -> HttpResponse:
+    """The period's finalised levels laid out for entry into the ACGME's milestone system."""
+    program = _program(request, program_id, selectors.CCC_MANAGER_ROLES)
+    period = _period(request, program, period_id)
+    subcompetencies = selectors.milestone_set_subcompetencies(
+        selectors.period_milestone_set(period)
+    )
+    header, rows, _drafts = selectors.ccc_export_rows(
+        user=request.user, period=period, subcompetencies=subcompetencies
+    )
+    filename = f"ccc-levels-{period.academic_year.label}-{period.kind}.csv"
+    return csv_response(filename, header, rows)
+
+
+# --- One packet ----------------------------------------------------------------------------------
+
+
+def _review(request: HttpRequest, program, review_id: int) -> CCCReview:
+    queryset = selectors.ccc_review_list(user=request.user, program=program).prefetch_related(
+        Prefetch("levels", queryset=ConsensusLevel.objects.select_related("subcompetency")),
+        "signatures__signer",
+    )
+    return get_object_or_404(queryset, pk=review_id)
+
+
+def _packet_context(request: HttpRequest, program, review: CCCReview, form=None, sign_form=None):
+    user = request.user
+    subcompetencies = selectors.milestone_set_subcompetencies(
+        selectors.period_milestone_set(review.period)
+    )
+    if review.is_finalised:
+        packet = review.packet_snapshot
+    else:
+        packet = selectors.ccc_packet_build(
+            user=user, review=review, subcompetencies=subcompetencies
+        )
+    levels = {level.subcompetency_id: level for level in review.levels.all()}
+    can_record = not review.is_finalised and selectors.can_record_levels(user, program)
+    can_finalise = not review.is_finalised and selectors.can_finalise_ccc(user, program)
+    if can_record and form is None:
+        form = ConsensusForm(initial=initial_levels(review), subcompetencies=subcompetencies)
+    if can_finalise and sign_form is None:
+        sign_form = SignForm(uses_totp=_uses_totp(user))
+    fields = dict(form.level_fields()) if form is not None else {}
+    fields_by_id = {sub.pk: field for sub, field in fields.items()}
+    rows = [
+        {**row, "level": levels.get(row["id"]), "field": fields_by_id.get(row["id"])}
+        for row in packet.get("subcompetencies", [])
+    ]
+    return {
+        "program": program,
+        "review": review,
+        "period": review.period,
+        "packet": packet,
+        "rows": rows,
+        "missing": [sub.code for sub in subcompetencies if sub.pk not in levels],
+        "form": form,
+        "sign_form": sign_form,
+        "can_record": can_record,
+        "can_finalise": can_finalise,
+        "is_committee": selectors.can_view_ccc(user, program),
+        "signatures": list(review.signatures.all()),
+        "meaning": CCC_SIGNATURE_MEANING,
+    }
+
+
+def ccc_packet(request: HttpRequest, program_id: int, review_id: int) -> HttpResponse:
+    """The fellow's evidence for the period and the committee's levels. Committee members
+    record levels here (one form, all or nothing); a fellow sees their own once finalised."""
+    program = _program(request, program_id, None)
+    review = _review(request, program, review_id)
+    form = None
+    if request.method == "POST":
+        if review.is_finalised or not selectors.can_record_levels(request.user, program):
+            raise Http404("No such page.")
+        subcompetencies = selectors.milestone_set_subcompetencies(
+            selectors.period_milestone_set(review.period)
+        )
+        form = ConsensusForm(request.POST, subcompetencies=subcompetencies)
+        if form.is_valid():
+            try:
+                ccc_services.ccc_levels_record(
+                    actor=request.user,
+                    review=review,
+                    levels=form.levels(),
+                    committee_notes=form.cleaned_data["committee_notes"],
+                )
+            except PermissionDenied as exc:
+                _service_error(request, exc)
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, "Saved the consensus levels.")
+                return redirect(review)
+    context = _packet_context(request, program, review, form=form)
+    return render(request, "assessments/ccc_packet.html", context)
+
+
+@require_POST
+def ccc_finalise(request: HttpRequest, program_id: int, review_id: int) -> HttpResponse:
+    """The director signs the review (identity re-confirmed); it becomes read-only."""
+    program = _program(request, program_id, [selectors.Role.DIRECTOR])
+    review = _review(request, program, review_id)
+    sign_form = SignForm(request.POST, uses_totp=_uses_totp(request.user))
+    if sign_form.is_valid():
+        try:
+            ccc_services.ccc_review_finalise(
+                actor=request.user,
+                review=review,
+                password=sign_form.cleaned_data.get("password") or None,
+                totp_code=sign_form.cleaned_data.get("totp_code") or None,
+            )
+        except PermissionDenied as exc:
+            _service_error(request, exc)
+        except ValidationError as exc:
+            if review.is_finalised or "already finalised" in " ".join(exc.messages):
+                _service_error(request, exc)
+                return redirect(review)
+            add_service_errors(sign_form, exc)
+        else:
+            messages.success(
+                request, f"Finalised and signed; {review.fellow.user.display_name} can now see it."
+            )
+            return redirect(review)
+    review = _review(request, program, review_id)
+    context = _packet_context(request, program, review, sign_form=sign_form)
+    return render(request, "assessments/ccc_packet.html", context, status=200)
+
+
+# --- Final summative evaluation ------------------------------------------------------------------
+
+
+def summative_detail(request: HttpRequest, program_id: int, membership_id: int) -> HttpResponse:
+    """The director writes and signs it; the coordinator reads it; the fellow reads their own
+    once it is signed (before that their page says it is not shared yet)."""
+    program = _program(request, program_id, None)
+    found = selectors.summative_fellow_get(
+        user=request.user, program=program, membership_id=membership_id
+    )
+    is_self_waiting = False
+    if found is None:
+        # The fellow's own page before signing: nothing about any draft is shown.
+        own = program_list(user=request.user, roles=[selectors.Role.FELLOW]).filter(pk=program.pk)
+        fellow = (
+            selectors.milestone_fellow_list(user=request.user, program=program)
+            .filter(pk=membership_id, user=request.user)
+            .first()
+        )
+        if fellow is None or not own.exists():
+            raise Http404("No such page.")
+        found, is_self_waiting = (fellow, None), True
+    fellow, evaluation = found
+    can_write = not is_self_waiting and selectors.can_write_summative(request.user, program)
+    editable = can_write and (evaluation is None or not evaluation.is_signed)
+    if request.method == "POST" and not editable:
+        raise Http404("No such page.")
+    uses_totp = _uses_totp(request.user) if editable else False
+    form = sign_form = None
+    if editable:
+        initial = {}
+        if evaluation is not None:
+            value = evaluation.practices_independently
+            initial = {
+                "narrative": evaluation.narrative,
+                "practices_independently": "" if value is None else ("yes" if value else "no"),
+            }
+        form = SummativeForm(request.POST or None, initial=initial)
+        sign_form = SignForm(request.POST or None, uses_totp=uses_totp)
+    if request.method == "POST" and form.is_valid() and sign_form.is_valid():
+        sign = request.POST.get("action") == "sign"
+        try:
+            with transaction.atomic():
+                evaluation = summative_services.summative_save_draft(
+                    actor=request.user,
+                    fellow=fellow,
+                    narrative=form.cleaned_data["narrative"],
+                    practices_independently=form.cleaned_data["practices_independently"],
+                )
+                if sign:
+                    summative_services.summative_sign(
+                        actor=request.user,
+                        evaluation=evaluation,
+                        password=sign_form.cleaned_data.get("password") or None,
+                        totp_code=sign_form.cleaned_data.get("totp_code") or None,
+                    )
+        except PermissionDenied as exc:
+            _service_error(request, exc)
+        except ValidationError as exc:
+            add_service_errors(sign_form if _is_identity_error(exc) else form, exc)
+        else:
+            if sign:
+                messages.success(request, f"Signed and shared with {fellow.user.display_name}.")
+            else:
+                messages.success(request, "Draft saved.")
+            return redirect(
+                "assessments:summative_detail", program_id=program.pk, membership_id=fellow.pk
+            )
+    context = {
+        "program": program,
+        "fellow": fellow,
+        "evaluation": None if is_self_waiting else evaluation,
+        "is_self": fellow.user_id == request.user.pk,
+        "is_self_waiting": is_self_waiting,
+        "editable": editable,
+        "form": form,
+        "sign_form": sign_form,
+        "signatures": list(evaluation.signatures.all())
+        if evaluation and not is_self_waiting
+        else [],
+        "meaning": SUMMATIVE_SIGNATURE_MEANING,
+    }
+    return render(request, "assessments/summative_detail.html", context)
+
+
+def _is_identity_error(exc: ValidationError) -> bool:
+    return hasattr(exc, "error_dict") and bool({"password", "totp_code"} & set(exc.error_dict))

@@ -1,0 +1,371 @@
+"""Clinical Competency Committee reviews: periods, packets, consensus levels and finalising.
+
+A review period (mid-year or year-end of an academic year) gets one draft review per enrolled
+fellow in one click. Committee members record a consensus level for every subcompetency of the
+milestone set; the director finalises the review by signing it (identity re-confirmed as for an
+assessment), which stores the packet's figures as a snapshot and a ``Signature`` holding the
+SHA-256 of ``ccc_review_content``. A finalised review never changes.
+"""
+
+import calendar
+import datetime
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from audit.services import audit_record
+from curriculum.models import Membership
+from trainees.models import AcademicYear, Enrolment
+
+from ..models import CCCReview, ConsensusLevel, ReviewPeriod, Signature
+from ..selectors import (
+    can_finalise_ccc,
+    can_manage_ccc,
+    can_record_levels,
+    ccc_packet_build,
+    milestone_set_subcompetencies,
+    period_milestone_set,
+)
+from ..signing import CCC_SIGNATURE_MEANING, ccc_review_content, confirm_identity, content_hash
+from .workflow import NOT_ASSESSABLE, parse_rating
+
+Kind = ReviewPeriod.Kind
+NOTES_MAX_LENGTH = 5000
+
+
+def _add_months(day: datetime.date, months: int) -> datetime.date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return day.replace(
+        year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
+    )
+
+
+def review_period_default_dates(
+    academic_year: AcademicYear, kind: str
+) -> tuple[datetime.date, datetime.date]:
+    """The first six months of the year for the mid-year review, the rest for the year-end."""
+    half = min(_add_months(academic_year.start_date, 6), academic_year.end_date)
+    if kind == Kind.MIDYEAR:
+        return academic_year.start_date, half - datetime.timedelta(days=1)
+    return half, academic_year.end_date
+
+
+def _enforce_manager(actor, program) -> None:
+    if not can_manage_ccc(actor, program):
+        raise PermissionDenied("Only the program director or coordinator can do this.")
+
+
+def _check_dates(academic_year, starts_on, ends_on, meeting_date) -> None:
+    errors = {}
+    if ends_on < starts_on:
+        errors["ends_on"] = "The period must end on or after the day it starts."
+    if starts_on < academic_year.start_date or ends_on > academic_year.end_date:
+        errors["starts_on"] = (
+            f"The period must fall within the academic year {academic_year.label} "
+            f"({academic_year.start_date:%b %d, %Y} to {academic_year.end_date:%b %d, %Y})."
+        )
+    if meeting_date is not None and meeting_date < starts_on:
+        errors["meeting_date"] = "The committee cannot meet before the period starts."
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def review_periods_create(*, actor, academic_year: AcademicYear) -> list[ReviewPeriod]:
+    """The mid-year and year-end periods of an academic year, with default dates (editable
+    afterwards). A period that already exists is left as it is, so running it twice is harmless.
+    """
+    program = academic_year.program
+    _enforce_manager(actor, program)
+    # Serialise concurrent clicks on the year, then create what is missing.
+    AcademicYear.objects.select_for_update().get(pk=academic_year.pk)
+    existing = set(
+        ReviewPeriod.objects.filter(academic_year=academic_year).values_list("kind", flat=True)
+    )
+    created = []
+    for kind in (Kind.MIDYEAR, Kind.YEAR_END):
+        if kind in existing:
+            continue
+        starts_on, ends_on = review_period_default_dates(academic_year, kind)
+        period = ReviewPeriod(
+            program=program,
+            academic_year=academic_year,
+            kind=kind,
+            starts_on=starts_on,
+            ends_on=ends_on,
+        )
+        period.full_clean()
+        period.save()
+        created.append(period)
+    return created
+
+
+@transaction.atomic
+def review_period_update(
+    *,
+    actor,
+    period: ReviewPeriod,
+    starts_on: datetime.date,
+    ends_on: datetime.date,
+    meeting_date: datetime.date | None,
+) -> ReviewPeriod:
+    """Edit a period's dates. Refused once a review of it is finalised: the signed content
+    includes the period's dates."""
+    _enforce_manager(actor, period.program)
+    period = (
+        ReviewPeriod.objects.select_for_update().select_related("academic_year").get(pk=period.pk)
+    )
+    dates_change = (starts_on, ends_on) != (period.starts_on, period.ends_on)
+    if dates_change and period.reviews.filter(status=CCCReview.Status.FINALISED).exists():
+        raise ValidationError(
+            "A review of this period is already finalised, so its dates can no longer change "
+            "(only the meeting date can)."
+        )
+    _check_dates(period.academic_year, starts_on, ends_on, meeting_date)
+    period.starts_on, period.ends_on, period.meeting_date = starts_on, ends_on, meeting_date
+    period.full_clean()
+    period.save(update_fields=["starts_on", "ends_on", "meeting_date", "updated_at"])
+    return period
+
+
+def enrolled_fellows(period: ReviewPeriod) -> list[Membership]:
+    """Fellows of the program with an active enrolment that overlaps the period's academic year
+    (leave of absence extends the end), whose role in the program is still active."""
+    year = period.academic_year
+    enrolments = (
+        Enrolment.objects.filter(
+            cohort__program_id=period.program_id,
+            status=Enrolment.Status.ACTIVE,
+            start_date__lte=year.end_date,
+            membership__role=Membership.Role.FELLOW,
+            membership__is_active=True,
+        )
+        .select_related("membership")
+        .order_by("membership_id", "start_date")
+    )
+    fellows = {}
+    for enrolment in enrolments:
+        if enrolment.expected_end_date >= year.start_date:
+            fellows.setdefault(enrolment.membership_id, enrolment.membership)
+    return list(fellows.values())
+
+
+@transaction.atomic
+def ccc_packets_assemble(*, actor, period: ReviewPeriod) -> list[CCCReview]:
+    """One draft review for every fellow enrolled in the period's academic year. Idempotent:
+    fellows who already have a review of the period are skipped, and two clicks at once wait
+    for each other on the period's row. Returns the reviews created."""
+    _enforce_manager(actor, period.program)
+    period = (
+        ReviewPeriod.objects.select_for_update().select_related("academic_year").get(pk=period.pk)
+    )
+    have = set(period.reviews.values_list("fellow_id", flat=True))
+    reviews = [
+        CCCReview(period=period, fellow=fellow)
+        for fellow in enrolled_fellows(period)
+        if fellow.pk not in have
+    ]
+    for review in reviews:
+        review.full_clean(validate_unique=False, validate_constraints=False)
+    return CCCReview.objects.bulk_create(reviews)
+
+
+def _lock(review: CCCReview) -> CCCReview:
+    """Re-read the review under a row lock: a double click or a second signer waits here."""
+    return (
+        CCCReview.objects.select_for_update(of=("self",))
+        .select_related("period__program", "period__academic_year", "fellow__user", "fellow")
+        .get(pk=review.pk)
+    )
+
+
+@transaction.atomic
+def ccc_levels_record(
+    *, actor, review: CCCReview, levels: dict[int, str], committee_notes: str = ""
+) -> CCCReview:
+    """A committee member records consensus levels (``{subcompetency id: "3.5" | "na" | ""}``)
+    and the committee's notes, all or nothing. An empty value clears that level. Drafts only."""
+    review = _lock(review)
+    program = review.period.program
+    if not can_record_levels(actor, program):
+        raise PermissionDenied("Only committee members (director and faculty) record levels.")
+    if review.is_finalised:
+        raise ValidationError("This review is already finalised; its levels can no longer change.")
+    if len(committee_notes) > NOTES_MAX_LENGTH:
+        raise ValidationError(
+            {"committee_notes": f"Keep the notes to {NOTES_MAX_LENGTH} characters or fewer."}
+        )
+    allowed = {sub.pk for sub in milestone_set_subcompetencies(period_milestone_set(review.period))}
+    unknown = [sub_id for sub_id in levels if sub_id not in allowed]
+    if unknown:
+        raise ValidationError("A level was given for a subcompetency outside this milestone set.")
+    parsed = {sub_id: parse_rating(value) for sub_id, value in levels.items()}
+    existing = {level.subcompetency_id: level for level in review.levels.all()}
+    changes = {}
+    for sub_id, value in parsed.items():
+        current = existing.get(sub_id)
+        before = (
+            None
+            if current is None
+            else (NOT_ASSESSABLE if current.not_assessable else current.level)
+        )
+        if value is None:
+            if current is not None:
+                current.delete()
+                changes[f"subcompetency {sub_id}"] = [before, None]
+            continue
+        na = value == NOT_ASSESSABLE
+        level = None if na else value
+        if current is not None and current.not_assessable == na and current.level == level:
+            continue
+        row = current or ConsensusLevel(review=review, subcompetency_id=sub_id)
+        row.level, row.not_assessable, row.recorded_by = level, na, actor
+        row.full_clean(validate_unique=False)
+        row.save()
+        changes[f"subcompetency {sub_id}"] = [before, value]
+    notes = committee_notes.strip()
+    if notes != review.committee_notes:
+        changes["committee_notes"] = [review.committee_notes, notes]
+    review.committee_notes = notes
+    review.full_clean()
+    review.save(update_fields=["committee_notes", "updated_at"])
+    if changes:
+        audit_record(
+            actor=actor,
+            action="ccc_review.record_levels",
+            obj=review,
+            program=program,
+            changes=changes,
+        )
+    return review
+
+
+def _missing_levels(review: CCCReview, subcompetencies) -> list[str]:
+    recorded = {level.subcompetency_id for level in review.levels.all()}
+    return [sub.code for sub in subcompetencies if sub.pk not in recorded]
+
+
+@transaction.atomic
+def ccc_review_finalise(
+    *, actor, review: CCCReview, password: str | None = None, totp_code: str | None = None
+) -> Signature:
+    """The director signs the review: every subcompetency must have a level; identity is
+    re-confirmed; the packet's figures are snapshotted; the review becomes read-only.
+
+    A second signer (another director, a double click, a second tab) waits on the row lock and
+    is then told it is already finalised; the database's one-signature-per-review constraint
+    backs this up.
+    """
+    review = _lock(review)
+    program = review.period.program
+    if not can_finalise_ccc(actor, program):
+        raise PermissionDenied("Only the program director can finalise a CCC review.")
+    if review.is_finalised:
+        raise ValidationError("This review is already finalised.")
+    subcompetencies = milestone_set_subcompetencies(period_milestone_set(review.period))
+    if not subcompetencies:
+        raise ValidationError("The program has no milestone set to review against.")
+    review = (
+        CCCReview.objects.filter(pk=review.pk)
+        .select_related("period__program", "period__academic_year", "fellow__user")
+        .prefetch_related(
+            Prefetch("levels", queryset=ConsensusLevel.objects.select_related("subcompetency"))
+        )
+        .get()
+    )
+    if missing := _missing_levels(review, subcompetencies):
+        raise ValidationError(
+            {
+                "levels": "Record a consensus level (or not yet assessable) for every "
+                f"subcompetency before finalising; missing: {', '.join(missing)}."
+            }
+        )
+    method = confirm_identity(actor, password=password, totp_code=totp_code)
+
+    now = timezone.now()
+    review.packet_snapshot = ccc_packet_build(
+        user=actor, review=review, subcompetencies=subcompetencies
+    )
+    review.status = CCCReview.Status.FINALISED
+    review.finalised_at = now
+    review.full_clean()
+    review.save(update_fields=["packet_snapshot", "status", "finalised_at", "updated_at"])
+    signature = Signature(
+        ccc_review=review,
+        signer=actor,
+        signed_at=now,
+        meaning=CCC_SIGNATURE_MEANING,
+        method=method,
+        content_hash=content_hash(ccc_review_content(review)),
+    )
+    signature.full_clean()
+    signature.save()
+    audit_record(
+        actor=actor,
+        action="ccc_review.finalise",
+        obj=review,
+        program=review.period.program,
+        changes={
+            "status": [CCCReview.Status.DRAFT, CCCReview.Status.FINALISED],
+            "signature": [None, signature.pk],
+            "content_hash": [None, signature.content_hash],
+        },
+    )
+    return signature
+
+
+@dataclass
+class SignedRecordProblem:
+    """A signed CCC review or summative evaluation that no longer matches what was signed."""
+
+    description: str  # e.g. "CCC review 12 (Mid-year review 2026-2027 for Dr. A)"
+    signature: Signature | None
+    expected: str
+    found: str
+    reason: str = "content changed since it was signed"
+
+
+def ccc_signature_verify_all() -> list[SignedRecordProblem]:
+    """Recompute the hash of every finalised CCC review; report mismatches, a signature whose
+    review is no longer finalised, and a finalised review without a signature."""
+    problems = []
+    levels = Prefetch("levels", queryset=ConsensusLevel.objects.select_related("subcompetency"))
+    signatures = (
+        Signature.objects.filter(ccc_review__isnull=False)
+        .select_related("signer", "ccc_review__period__academic_year", "ccc_review__fellow__user")
+        .prefetch_related(Prefetch("ccc_review__levels", queryset=levels.queryset))
+        .order_by("pk")
+    )
+    for signature in signatures.iterator(chunk_size=500):
+        review = signature.ccc_review
+        found = content_hash(ccc_review_content(review))
+        label = f"CCC review {review.pk} ({review.period} for {review.fellow.user})"
+        if found != signature.content_hash:
+            problems.append(SignedRecordProblem(label, signature, signature.content_hash, found))
+        elif not review.is_finalised:
+            problems.append(
+                SignedRecordProblem(
+                    label,
+                    signature,
+                    signature.content_hash,
+                    found,
+                    reason="signed but now marked draft",
+                )
+            )
+    unsigned = (
+        CCCReview.objects.filter(status=CCCReview.Status.FINALISED, signatures__isnull=True)
+        .select_related("period__academic_year", "fellow__user")
+        .prefetch_related(levels)
+        .order_by("pk")
+    )
+    for review in unsigned.iterator(chunk_size=500):
+        label = f"CCC review {review.pk} ({review.period} for {review.fellow.user})"
+        found = content_hash(ccc_review_content(review))
+        problems.append(
+            SignedRecordProblem(label, None, "", found, reason="finalised but has no signature")
+        )
+    return problems

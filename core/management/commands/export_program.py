@@ -1,0 +1,25 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from core.program_records import program_export_json
+from curriculum.models import Program
+
+
+class Command(BaseCommand):
+    help = "Write a program's whole record (people, curriculum, logs, assessments, trail) as JSON."
+
+    def add_arguments(self, parser):
+        parser.add_argument("program_id", type=int)
+        parser.add_argument("--output", "-o", help="File to write (default: standard output).")
+
+    def handle(self, *args, program_id, output=None, **options):
+        program = Program.objects.filter(pk=program_id).first()
+        if program is None:
+            raise CommandError(f"No program with id {program_id}.")
+        text = program_export_json(program=program)
+        if output:
+            Path(output).write_text(text, encoding="utf-8")
+            self.stderr.write(f"Wrote the record of {program.name} to {output}.")
+        else:
+            self.stdout.write(text)

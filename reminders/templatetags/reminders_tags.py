@@ -1,0 +1,22 @@
+"""The navigation's notification link: one COUNT query, only when the navigation renders it."""
+
+from django import template
+from django.urls import reverse
+
+from ..selectors import unread_count
+
+register = template.Library()
+
+
+@register.inclusion_tag("reminders/includes/nav_notifications.html", takes_context=True)
+def notification_link(context, memberships) -> dict:
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or not memberships:
+        return {"url": ""}
+    program_id = memberships[0].program_id
+    return {
+        "url": reverse("reminders:notification_centre", kwargs={"program_id": program_id}),
+        "count": unread_count(user=user),
+        "active": request.path.startswith(f"/programs/{program_id}/notifications/"),
+    }

@@ -1,0 +1,240 @@
+"""Notification centre, preferences, calendar feed and the director's reminders page."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from core.forms import add_service_errors
+from curriculum.models import Membership
+from curriculum.selectors import program_list
+
+from . import ical
+from .forms import PreferenceForm, ReminderSettingsForm
+from .links import absolute, assessment_path, link_token, link_token_load, program_paths
+from .models import OPTIONAL_KINDS, ReminderSettings
+from .selectors import (
+    LEDGER_VIEWS,
+    calendar_items,
+    calendar_owner,
+    coming_deadline_list,
+    ledger_counts,
+    ledger_list,
+    notification_list,
+    program_reminder_list,
+)
+from .services import delivery as delivery_services
+from .services import preferences as services
+
+PAGE_SIZE = 25
+
+
+def _member_program(request: HttpRequest, program_id: int):
+    return get_object_or_404(program_list(user=request.user), pk=program_id)
+
+
+def _director_program(request: HttpRequest, program_id: int):
+    return get_object_or_404(
+        program_list(user=request.user, roles=[Membership.Role.DIRECTOR]), pk=program_id
+    )
+
+
+def notification_centre(request: HttpRequest, program_id: int) -> HttpResponse:
+    """The person's own notifications, newest first, unread ones marked."""
+    program = _member_program(request, program_id)
+    page = Paginator(notification_list(user=request.user), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    for reminder in page:
+        reminder.token = link_token(reminder.pk)
+    context = {"program": program, "notification_page": page}
+    return render(request, "reminders/notification_centre.html", context)
+
+
+@require_POST
+def notifications_read_all(request: HttpRequest, program_id: int) -> HttpResponse:
+    program = _member_program(request, program_id)
+    count = services.notifications_mark_all_read(actor=request.user)
+    messages.success(request, f"Marked {count} notification{'s' if count != 1 else ''} read.")
+    return redirect("reminders:notification_centre", program_id=program.pk)
+
+
+def notification_open(request: HttpRequest, program_id: int, token: str) -> HttpResponse:
+    """The link in an email or the centre: check the signature, mark read, go to the item."""
+    program = _member_program(request, program_id)
+    reminder_id = link_token_load(token)
+    if reminder_id is None:
+        raise Http404("This link is not valid or has expired.")
+    reminder = get_object_or_404(
+        notification_list(user=request.user).filter(program=program), pk=reminder_id
+    )
+    services.notification_mark_read(actor=request.user, reminder=reminder)
+    target = reminder.url_path
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts=None) or not target.startswith(
+        "/"
+    ):
+        raise Http404("No such page.")
+    return redirect(target)
+
+
+def preferences(request: HttpRequest, program_id: int) -> HttpResponse:
+    """One's own reminder preferences (they apply in every program)."""
+    program = _member_program(request, program_id)
+    current = services.preference_get(user=request.user)
+    initial = {
+        "delivery": current.delivery,
+        "digest_hour": current.digest_hour,
+        "kinds": [kind.value for kind in OPTIONAL_KINDS if kind.value not in current.muted_kinds],
+    }
+    form = PreferenceForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.preference_update(
+                actor=request.user,
+                delivery=form.cleaned_data["delivery"],
+                digest_hour=form.cleaned_data["digest_hour"],
+                muted_kinds=form.muted_kinds(),
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Your reminder preferences are saved.")
+            return redirect("reminders:preferences", program_id=program.pk)
+    context = {"program": program, "form": form}
+    return render(request, "reminders/preferences.html", context)
+
+
+def calendar_settings(request: HttpRequest, program_id: int) -> HttpResponse:
+    """The private calendar link: show it, make a new one (revoking the old), or turn it off."""
+    program = _member_program(request, program_id)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "reset":
+            services.calendar_token_reset(actor=request.user)
+            messages.success(request, "Your new calendar link is ready; the old one is revoked.")
+        elif action == "revoke":
+            services.calendar_token_revoke(actor=request.user)
+            messages.success(request, "Your calendar link is turned off.")
+        else:
+            messages.error(request, "Choose what to do with the link.")
+        return redirect("reminders:calendar_settings", program_id=program.pk)
+    pref = services.preference_get(user=request.user)
+    feed_url = ""
+    if pref.calendar_token:
+        feed_url = absolute(
+            reverse("reminders:calendar_feed", kwargs={"token": pref.calendar_token})
+        )
+    context = {"program": program, "feed_url": feed_url}
+    return render(request, "reminders/calendar_settings.html", context)
+
+
+@login_not_required
+def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
+    """The secret link's iCalendar feed of its owner's own deadlines; 404 once revoked."""
+    user = calendar_owner(token=token)
+    if user is None:
+        raise Http404("No such calendar.")
+    deadlines, assessments = calendar_items(user=user)
+    events = []
+    for deadline in deadlines:
+        events.append(
+            ical.Event(
+                uid=f"deadline-{deadline.pk}@fellowship",
+                day=deadline.due_date,
+                summary=deadline.title,
+                description=f"{deadline.get_kind_display()} · {deadline.program.name}",
+                url=absolute(program_paths(deadline.program_id)["calendar"]),
+            )
+        )
+    for assessment in assessments:
+        paths = program_paths(assessment.program_id)
+        fellow = assessment.fellow.user.display_name
+        events.append(
+            ical.Event(
+                uid=f"assessment-{assessment.pk}@fellowship",
+                day=assessment.due_date,
+                summary=f"Due: {assessment.template.name} for {fellow}",
+                description=assessment.program.name,
+                url=absolute(assessment_path(paths, assessment.pk)),
+            )
+        )
+    body = ical.calendar(events, name="Fellowship deadlines", stamp=timezone.now())
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="fellowship.ics"'
+    response["Cache-Control"] = "private, max-age=900"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def director_reminders(request: HttpRequest, program_id: int) -> HttpResponse:
+    """What was sent to whom and when, what failed, what is waiting and what is coming."""
+    program = _director_program(request, program_id)
+    show = request.GET.get("show", "upcoming")
+    if show not in LEDGER_VIEWS:
+        raise Http404("No such list.")
+    page = Paginator(
+        ledger_list(user=request.user, program=program, show=show), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    context = {
+        "program": program,
+        "show": show,
+        "counts": ledger_counts(user=request.user, program=program),
+        "reminder_page": page,
+        "coming": coming_deadline_list(user=request.user, program=program),
+        "settings_row": ReminderSettings.for_program(program),
+    }
+    return render(request, "reminders/director_reminders.html", context)
+
+
+@require_POST
+def reminder_send_now(request: HttpRequest, program_id: int, reminder_id: int) -> HttpResponse:
+    program = _director_program(request, program_id)
+    reminder = get_object_or_404(
+        program_reminder_list(user=request.user, program=program), pk=reminder_id
+    )
+    try:
+        delivery_services.reminder_send_now(actor=request.user, reminder=reminder)
+    except (ValidationError, PermissionDenied) as exc:
+        text = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+        messages.error(request, text)
+    else:
+        messages.success(
+            request, f"Sending “{reminder.subject}” to {reminder.recipient.display_name} now."
+        )
+    show = request.POST.get("show", "upcoming")
+    if show not in LEDGER_VIEWS:
+        show = "upcoming"
+    return redirect(
+        f"{reverse('reminders:director_reminders', kwargs={'program_id': program.pk})}?show={show}"
+    )
+
+
+def reminder_settings(request: HttpRequest, program_id: int) -> HttpResponse:
+    program = _director_program(request, program_id)
+    current = ReminderSettings.for_program(program)
+    initial = {
+        "days_before_deadline": current.days_before_deadline,
+        "escalate_after_days": current.escalate_after_days,
+        "verification_after_days": current.verification_after_days,
+        "target_check_months": ", ".join(str(m) for m in current.target_check_months),
+    }
+    form = ReminderSettingsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.reminder_settings_update(
+                actor=request.user, program=program, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        except PermissionDenied as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, "Reminder settings saved.")
+            return redirect("reminders:director_reminders", program_id=program.pk)
+    return render(request, "reminders/reminder_settings.html", {"program": program, "form": form})
