@@ -327,7 +327,8 @@ def session_check_in(*, actor, session: Session, code: str) -> CheckinResult:
                 f"Check-in closed {_local(program, session.checkin_closes_at)}. "
                 "Ask the coordinator to correct the roll if you attended."
             )
-        if not secrets.compare_digest(normalise_code(code), session.checkin_code):
+        # Bytes: compare_digest refuses non-ASCII text, and a typed code may hold anything.
+        if not secrets.compare_digest(normalise_code(code).encode(), session.checkin_code.encode()):
             throttle.failures += 1
             left = MAX_WRONG_CODES - throttle.failures
             if left <= 0:

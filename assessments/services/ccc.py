@@ -199,7 +199,9 @@ def ccc_levels_record(
         raise ValidationError(
             {"committee_notes": f"Keep the notes to {NOTES_MAX_LENGTH} characters or fewer."}
         )
-    allowed = {sub.pk for sub in milestone_set_subcompetencies(period_milestone_set(review.period))}
+    subcompetencies = milestone_set_subcompetencies(period_milestone_set(review.period))
+    codes = {sub.pk: sub.code for sub in subcompetencies}  # the trail names levels by code
+    allowed = set(codes)
     unknown = [sub_id for sub_id in levels if sub_id not in allowed]
     if unknown:
         raise ValidationError("A level was given for a subcompetency outside this milestone set.")
@@ -216,7 +218,7 @@ def ccc_levels_record(
         if value is None:
             if current is not None:
                 current.delete()
-                changes[f"subcompetency {sub_id}"] = [before, None]
+                changes[codes[sub_id]] = [before, None]
             continue
         na = value == NOT_ASSESSABLE
         level = None if na else value
@@ -226,7 +228,7 @@ def ccc_levels_record(
         row.level, row.not_assessable, row.recorded_by = level, na, actor
         row.full_clean(validate_unique=False)
         row.save()
-        changes[f"subcompetency {sub_id}"] = [before, value]
+        changes[codes[sub_id]] = [before, value]
     notes = committee_notes.strip()
     if notes != review.committee_notes:
         changes["committee_notes"] = [review.committee_notes, notes]

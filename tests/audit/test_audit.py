@@ -141,3 +141,12 @@ def test_export_streams_every_event_as_safe_csv(client, ours):
     assert rows[1][1] == ours.director.email
     assert rows[1][2] == "assessment.sign"
     assert rows[1][5] == "'=HYPERLINK(1)"
+
+
+def test_program_overview_links_the_trail_for_the_director_only(client, ours):
+    path = reverse("curriculum:program_overview", kwargs={"program_id": ours.program.pk})
+    trail = reverse("audit:event_list", kwargs={"program_id": ours.program.pk})
+    client.force_login(ours.director)
+    assert trail in client.get(path).content.decode()
+    client.force_login(ours.coordinator)
+    assert trail not in client.get(path).content.decode()

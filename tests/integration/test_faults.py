@@ -72,7 +72,7 @@ def _wait_for(url: str, status: int, seconds: float) -> int:
 
 
 @pytest.fixture
-def production_server(transactional_db):
+def production_server(transactional_db, tmp_path):
     if not is_postgres():
         require_service("the fault test needs PostgreSQL: set DATABASE_URL")
     cluster = _cluster()
@@ -87,20 +87,25 @@ def production_server(transactional_db):
         "DJANGO_DB_POOL_MIN": "1",
         "DJANGO_DB_POOL_TIMEOUT": "3",
     }
-    subprocess.run([sys.executable, "manage.py", "createcachetable"], cwd=ROOT, env=env, check=True)
+    # As a deployment does: the cache table, and the static files the pages' manifest names.
+    for command in (["createcachetable"], ["collectstatic", "--noinput", "-v", "0"]):
+        subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True)
+    # The server logs to a file: an unread pipe would fill up with tracebacks and block it.
+    log = open(tmp_path / "gunicorn.log", "w+")  # noqa: SIM115 (closed in the finally below)
     server = subprocess.Popen(
         [str(GUNICORN), "config.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
         cwd=ROOT,
         env=env,
-        stdout=subprocess.PIPE,
+        stdout=log,
         stderr=subprocess.STDOUT,
-        text=True,
     )
     base = f"http://127.0.0.1:{port}"
     try:
         if _wait_for(f"{base}/readyz", 200, 30) != 200:
             server.terminate()
-            pytest.fail(f"gunicorn did not become ready:\n{server.communicate(timeout=10)[0]}")
+            server.wait(timeout=10)
+            log.seek(0)
+            pytest.fail(f"gunicorn did not become ready:\n{log.read()[-4000:]}")
         yield base, server, cluster
     finally:
         # Whatever happened, leave PostgreSQL running for the rest of the suite.
@@ -111,6 +116,7 @@ def production_server(transactional_db):
             server.wait(timeout=20)
         except subprocess.TimeoutExpired:
             server.kill()
+        log.close()
         connection.close()  # the old connection died with the server; the next test reconnects
 
 
