@@ -84,10 +84,27 @@ def _list_context(request: HttpRequest, program, fellow, export_url: str) -> dic
 # --- the fellow's own log --------------------------------------------------------------------
 
 
+FAVOURITES_PANEL = "favourites"
+
+
+def _catalogue(program, favourite_ids: set[int]) -> list:
+    return [(t, t.pk in favourite_ids) for t in loggable_type_list(program=program)]
+
+
 def log(request: HttpRequest, program_id: int) -> HttpResponse:
-    """The fellow's log: repeat last entry, favourites, then the filtered list."""
+    """The fellow's log: repeat last entry, favourites, then the filtered list.
+
+    The catalogue for choosing favourites (a form per procedure type) is rendered only when the
+    fellow opens that panel (htmx fetches it; without JavaScript a link reloads the page with it
+    open): it is most of the page's rendering time and rarely used.
+    """
     fellow = _own_fellow(request, program_id)
     program = fellow.program
+    show_catalogue = request.GET.get("panel") == FAVOURITES_PANEL
+    if show_catalogue and is_htmx(request) and request.htmx.target == "favourite-list":
+        favourite_ids = set(favourite_type_list(fellow=fellow).values_list("pk", flat=True))
+        context = {"program": program, "catalogue": _catalogue(program, favourite_ids)}
+        return render(request, "procedures/log.html#favourite_list", context)
     context = _list_context(
         request,
         program,
@@ -101,7 +118,8 @@ def log(request: HttpRequest, program_id: int) -> HttpResponse:
         context.update(
             last_entry=last_entry(fellow=fellow),
             favourites=favourites,
-            catalogue=[(t, t.pk in favourite_ids) for t in loggable_type_list(program=program)],
+            favourites_open=show_catalogue,
+            catalogue=_catalogue(program, favourite_ids) if show_catalogue else None,
         )
     return render_page_or_partial(request, "procedures/log.html", "entries", context)
 

@@ -57,8 +57,12 @@ class Journey:
         toggler = navigation.get_by_role("button", name="Toggle navigation")
         if toggler.is_visible():
             toggler.click()
-        navigation.get_by_role("button", name=re.compile("^Sign out")).click()
-        self.page.wait_for_url(re.compile(r"/accounts/login/"))
+        button = navigation.get_by_role("button", name=re.compile("^Sign out"))
+        button.wait_for(state="visible")  # after the collapsed menu has opened
+        # Waiting on the navigation the click starts (not on the URL afterwards) and generously:
+        # the sign-out redirects twice, and CI machines are busy.
+        with self.page.expect_navigation(url=re.compile(r"/accounts/login/"), timeout=60_000):
+            button.click()
         self.page.get_by_role("button", name="Sign in").wait_for()
         self.step("signed-out")
         # Signed out for real: a private page sends back to the sign-in page.

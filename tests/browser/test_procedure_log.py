@@ -97,3 +97,21 @@ def test_a_note_with_an_mrn_is_refused_and_nothing_saved(catalogue, phone):
     phone.screenshot("procedure-log-mrn-refused-phone")
     phone.assert_accessible()
     phone.assert_no_console_errors()
+
+
+def test_fellow_opens_the_favourites_panel_and_adds_one(catalogue, phone):
+    from procedures.models import FavouriteProcedure
+
+    program, fellow = catalogue
+    page = phone.page
+    phone.sign_in("fellow1@demo.test", DEMO_PASSWORD)
+    phone.goto(f"/programs/{program.pk}/procedures/log/")
+    page.get_by_text("Choose favourite procedures").click()  # htmx loads the list on opening
+    add = page.get_by_role("button", name="Add Test lumbar transforaminal to favourites")
+    add.click()
+    page.get_by_role("button", name="Remove Test lumbar transforaminal from favourites").wait_for()
+    assert FavouriteProcedure.objects.filter(
+        fellow=fellow, procedure_type__name="Test lumbar transforaminal"
+    ).exists()
+    phone.assert_accessible()
+    phone.assert_no_console_errors()

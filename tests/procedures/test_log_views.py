@@ -265,3 +265,21 @@ def test_director_sees_reopen_on_verified_entries_and_others_do_not(client, ours
     for role in ("coordinator", "faculty", "fellow"):
         client.force_login(ours.user(role))
         assert reopen not in client.get(url).content.decode(), role
+
+
+def test_favourites_catalogue_loads_only_when_the_panel_is_opened(client, ours, log):
+    client.force_login(ours.fellow)
+    toggle = url("favourite_toggle", ours.program, type_id=log.tfesi.pk)
+    page = client.get(url("log", ours.program)).content.decode()
+    assert toggle not in page and "Show the procedure list" in page
+
+    # htmx fetches the list when the panel opens ...
+    panel = client.get(
+        url("log", ours.program),
+        {"panel": "favourites"},
+        headers={"HX-Request": "true", "HX-Target": "favourite-list"},
+    ).content.decode()
+    assert toggle in panel and "<html" not in panel
+    # ... and without JavaScript the link reloads the page with the panel open.
+    full = client.get(url("log", ours.program), {"panel": "favourites"}).content.decode()
+    assert toggle in full and 'id="favourites-panel" open' in full
