@@ -315,6 +315,14 @@ def test_faculty_queue_query_count_is_constant(client, ours, template):
     assert _count(client, url) == small
 
 
+def test_faculty_queue_links_each_fellow_to_their_milestones(client, ours, template):
+    _make(ours, template, 2)
+    client.force_login(ours.faculty)
+    page = client.get(f"/programs/{ours.program.pk}/waiting/").content.decode()
+    for fellow_id in Assessment.objects.values_list("fellow_id", flat=True):
+        assert f"/programs/{ours.program.pk}/fellows/{fellow_id}/milestones/" in page
+
+
 def test_fellow_list_query_count_is_constant(client, ours, template):
     client.force_login(ours.fellow)
     fellow = member(ours, Role.FELLOW)
