@@ -57,6 +57,7 @@ class Journey:
         toggler = navigation.get_by_role("button", name="Toggle navigation")
         if toggler.is_visible():
             toggler.click()
+            self.page.locator(".navbar-collapse.show").wait_for()  # the menu finished opening
         button = navigation.get_by_role("button", name=re.compile("^Sign out"))
         button.wait_for(state="visible")  # after the collapsed menu has opened
         # Waiting on the navigation the click starts (not on the URL afterwards) and generously:

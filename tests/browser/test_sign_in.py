@@ -40,8 +40,12 @@ def test_demo_role_signs_in_and_lands_on_its_home(
     toggler = page.page.get_by_role("button", name="Toggle navigation")
     if toggler.is_visible():
         toggler.click()
-    page.page.get_by_role("button", name=re.compile("Sign out")).click()
-    page.page.wait_for_url(re.compile(r"/accounts/login/"))
+        page.page.locator(".navbar-collapse.show").wait_for()  # the menu finished opening
+    button = page.page.get_by_role("button", name=re.compile("Sign out"))
+    button.wait_for(state="visible")
+    # Wait on the navigation the click starts, generously: busy CI machines are slow.
+    with page.page.expect_navigation(url=re.compile(r"/accounts/login/"), timeout=60_000):
+        button.click()
 
 
 def test_login_page_is_accessible_on_a_phone(demo, phone):
