@@ -20,3 +20,11 @@ CELERY_TASK_DEFAULT_QUEUE = "fellowship-test"
 
 # Tests can tell whether they are on PostgreSQL and whether CI demands real services.
 RUNNING_IN_CI = env.bool_("CI", default=False)
+
+# FELLOWSHIP_TEST_CLOCK=2027-02-28T23:30:00-06:00 runs the whole suite (and the processes it
+# starts under these settings) at that instant: no test may depend on today's date or the hour.
+TEST_CLOCK = env.str_("FELLOWSHIP_TEST_CLOCK", default="")
+if TEST_CLOCK:
+    from tests.clock import travel
+
+    travel(TEST_CLOCK)

@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from curriculum.demo import DEMO_PASSWORD, DEMO_PROGRAM_NAME
 from curriculum.models import Membership, Program
@@ -38,6 +39,12 @@ def session_with_window(program, *, topic, opens, closes):
 def test_fellow_checks_in_with_the_code_on_a_phone(demo, phone, desktop):
     program = Program.objects.get(name=DEMO_PROGRAM_NAME)
     session = session_with_window(program, topic="Opioid rotation in practice", opens=-5, closes=60)
+    # A session today, so the calendar's highlighted "Today" item is checked on every date.
+    SessionFactory(
+        series=SeriesFactory(program=program, name="Case review"),
+        date=program.today(),
+        topic="Today's case review",
+    )
 
     desktop.sign_in("coordinator@demo.test", DEMO_PASSWORD)
     desktop.goto(f"/programs/{program.pk}/didactics/sessions/{session.pk}/run-check-in/")
@@ -56,6 +63,8 @@ def test_fellow_checks_in_with_the_code_on_a_phone(demo, phone, desktop):
         ("objectives", f"/programs/{program.pk}/didactics/objectives/rotations/{rotation.pk}/"),
     ]:
         desktop.goto(path)
+        if name == "calendar":
+            expect(desktop.page.locator(".list-group-item-primary").first).to_contain_text("Today")
         desktop.screenshot(f"didactics-{name}-desktop")
         desktop.assert_accessible()
     desktop.goto(f"/programs/{program.pk}/didactics/attendance/cohort/")
