@@ -9,6 +9,7 @@ RUN uv sync --frozen --no-dev
 COPY . .
 # collectstatic needs settings but no real secrets or services.
 RUN DJANGO_SETTINGS_MODULE=config.settings.production DJANGO_SECRET_KEY=build-only \
+    DJANGO_SIGNING_KEY=build-only-not-a-real-signing-key-0123456789 \
     DJANGO_ALLOWED_HOSTS=localhost DATABASE_URL=postgres://build@localhost/build \
     REDIS_URL=redis://localhost:6379/0 python manage.py collectstatic --noinput
 RUN useradd --system --uid 10001 app && mkdir -p /app/var && chown -R app /app/var

@@ -6,7 +6,7 @@ PY := .venv/bin/python
 PORT ?= 8000
 export PORT
 
-.PHONY: install run test lint deploy-check bench
+.PHONY: install run test test-clocks lint deploy-check bench
 
 install: .venv/.installed
 
@@ -22,6 +22,14 @@ run: install
 test: install
 	.venv/bin/pytest $(PYTEST_ARGS)
 
+# The suite at instants that catch date and hour assumptions (README, "No test may depend...").
+CLOCKS ?= $(shell $(PY) -m tests.clock)
+test-clocks: install
+	@for clock in $(CLOCKS); do \
+	  echo "== FELLOWSHIP_TEST_CLOCK=$$clock"; \
+	  FELLOWSHIP_TEST_CLOCK=$$clock .venv/bin/pytest $(PYTEST_ARGS) || exit 1; \
+	done
+
 lint: install
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
@@ -31,6 +39,7 @@ lint: install
 deploy-check: install
 	DJANGO_SETTINGS_MODULE=config.settings.production \
 	DJANGO_SECRET_KEY=ci-only-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOP \
+	DJANGO_SIGNING_KEY=ci-only-signing-0123456789abcdefghijklmnopqrstuvwxyz \
 	DJANGO_ALLOWED_HOSTS=fellowship.example.org \
 	DATABASE_URL=postgres://fellowship@127.0.0.1:5432/fellowship \
 	REDIS_URL=redis://127.0.0.1:6379/0 \

@@ -39,6 +39,12 @@ class UserManager(BaseUserManager):
 class User(TimeStampedModel, AbstractUser):
     """A person who signs in. Their roles live in ``curriculum.Membership``."""
 
+    # Text fields deliberately not screened for patient identifiers (core.fields), and why.
+    SCREENING_EXEMPT = {
+        "password": "Django's password hash",
+        "full_name": "the member's own name, by design",
+    }
+
     username = None
     first_name = None
     last_name = None
@@ -86,6 +92,12 @@ class Invitation(TimeStampedModel):
     The link carries a random secret; only its SHA-256 is stored, so a copy of the database
     cannot be used to accept an invitation. Rows are never deleted: they record who invited whom.
     """
+
+    # Text fields deliberately not screened for patient identifiers (core.fields), and why.
+    SCREENING_EXEMPT = {
+        "full_name": "the invited colleague's name, by design",
+        "token_hash": "a hash the app computes",
+    }
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"

@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -15,6 +14,7 @@ from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
 from audit.services import audit_record
+from core import outbox
 from curriculum.models import Membership, Program
 from curriculum.permissions import can_manage_roster, has_program_role
 from curriculum.services import membership_grant
@@ -59,8 +59,10 @@ ROSTER_REFUSED = "Only the program director or coordinator can change the roster
 def invitation_create(
     *, actor, program: Program, email: str, full_name: str, role: str, base_url: str
 ) -> Invitation:
-    """Invite someone to a fellow or faculty role and email them a link (after commit).
+    """Invite someone to a fellow or faculty role and email them a link.
 
+    The email is queued through ``core.outbox`` with the invitation: it leaves after commit and
+    is retried while the mail server is down, so a mail outage never loses the invitation.
     Re-inviting the same person to the same role withdraws the earlier open invitation, so only
     the newest link works.
     """
@@ -110,12 +112,16 @@ def invitation_create(
             obj=invitation,
             changes={"email": [None, email], "role": [None, role]},
         )
-        link = urljoin(base_url, reverse("accounts:invitation_accept", kwargs={"token": token}))
-        transaction.on_commit(lambda: _invitation_send(invitation=invitation, link=link))
+        _invitation_email_queue(invitation=invitation, token=token, base_url=base_url)
     return invitation
 
 
-def _invitation_send(*, invitation: Invitation, link: str) -> None:
+def _invitation_email_queue(*, invitation: Invitation, token: str, base_url: str) -> None:
+    """Queue the email carrying ``token``'s link; call inside the transaction that saved it.
+
+    Keyed by the invitation and its token, so each link is emailed once; an older link's email
+    still waiting for the mail server is dropped (that link no longer works)."""
+    link = urljoin(base_url, reverse("accounts:invitation_accept", kwargs={"token": token}))
     body = render_to_string(
         "accounts/email/invitation.txt",
         {
@@ -124,12 +130,53 @@ def _invitation_send(*, invitation: Invitation, link: str) -> None:
             "expires_on": _program_date(invitation.expires_at, invitation.program),
         },
     )
-    send_mail(
-        subject=f"[Fellowship] You are invited to join {invitation.program.name}",
-        message=body,
-        from_email=None,
-        recipient_list=[invitation.email],
+    outbox.email_queue(
+        outbox.OutgoingEmail(
+            key=f"invitation:{invitation.pk}:{invitation.token_hash[:16]}",
+            to=invitation.email,
+            subject=f"[Fellowship] You are invited to join {invitation.program.name}",
+            body=body,
+            program_id=invitation.program_id,
+            replaces=f"invitation:{invitation.pk}:",
+        )
     )
+
+
+def invitation_resend(*, actor, invitation: Invitation, base_url: str) -> Invitation:
+    """Email a pending (or expired) invitation again, with a new link valid for another
+    ``INVITATION_TTL``.
+
+    Only the token's hash is stored, so the link cannot be sent twice: as re-inviting does, a
+    new secret replaces the old one, whose link stops working at once.
+    """
+    if not can_manage_roster(actor, invitation.program):
+        raise PermissionDenied(ROSTER_REFUSED)
+    with transaction.atomic():
+        invitation = (
+            Invitation.objects.select_for_update(of=("self",))
+            .select_related("program")
+            .get(pk=invitation.pk)
+        )
+        if invitation.accepted_at is not None:
+            raise ValidationError("This invitation has already been accepted.", code="used")
+        if invitation.revoked_at is not None:
+            raise ValidationError(
+                "This invitation was withdrawn. Invite the person again instead.", code="revoked"
+            )
+        token = secrets.token_urlsafe(32)
+        before = invitation.expires_at
+        invitation.token_hash = invitation_token_hash(token)
+        invitation.expires_at = timezone.now() + INVITATION_TTL
+        invitation.full_clean()
+        invitation.save(update_fields=["token_hash", "expires_at", "updated_at"])
+        audit_record(
+            actor=actor,
+            action="invitation.resend",
+            obj=invitation,
+            changes={"expires_at": [before.isoformat(), invitation.expires_at.isoformat()]},
+        )
+        _invitation_email_queue(invitation=invitation, token=token, base_url=base_url)
+    return invitation
 
 
 def _program_date(moment: datetime, program: Program) -> str:

@@ -22,6 +22,11 @@ urlpatterns = [
         name="invitation_revoke",
     ),
     path(
+        "programs/<int:program_id>/people/invitations/<int:invitation_id>/resend/",
+        views.invitation_resend_view,
+        name="invitation_resend",
+    ),
+    path(
         "programs/<int:program_id>/people/import/",
         views.roster_import_page,
         name="roster_import",

@@ -27,6 +27,7 @@ from .services import (
 from .services import (
     invitation_create,
     invitation_refusal,
+    invitation_resend,
     invitation_revoke,
     membership_deactivate,
     membership_reactivate,
@@ -119,6 +120,27 @@ def invitation_revoke_view(request: HttpRequest, program_id: int, invitation_id:
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, f"Invitation to {invitation.email} withdrawn.")
+    return redirect("accounts:people", program_id=program.pk)
+
+
+@require_POST
+def invitation_resend_view(request: HttpRequest, program_id: int, invitation_id: int):
+    """Email a pending or expired invitation again (a new link; the old one stops working)."""
+    program = _staff_program(request, program_id)
+    invitation = get_object_or_404(
+        invitation_open_list(user=request.user, program=program), pk=invitation_id
+    )
+    try:
+        invitation = invitation_resend(
+            actor=request.user, invitation=invitation, base_url=request.build_absolute_uri("/")
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            f"Invitation sent again to {invitation.email}; the earlier link no longer works.",
+        )
     return redirect("accounts:people", program_id=program.pk)
 
 

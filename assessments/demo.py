@@ -2,7 +2,8 @@
 for every demo fellow, ratings that rise through the year, and a few still waiting; then the
 mid-year CCC review: packets for every fellow, fellow1's and fellow2's finalised by the director.
 
-Signed ones carry a real signature (content hash), so ``verify_signatures`` passes on the demo.
+Signed ones carry a real, sealed signature (``signature_create``), so ``verify_signatures``
+passes on the demo.
 Deterministic: the same random seed gives the same assessments.
 """
 
@@ -25,8 +26,8 @@ from .services.ccc import (
     ccc_review_finalise,
     review_periods_create,
 )
+from .services.signing import signature_create
 from .services.workflow import NOT_ASSESSABLE, template_create
-from .signing import SIGNATURE_MEANING, assessment_content, content_hash
 
 # name, kind, subcompetency codes
 DEMO_TEMPLATES = [
@@ -103,15 +104,20 @@ def _demo_assessments(*, program: Program, director, today: datetime.date) -> in
         # Each fellow's most recently ended block still waits for its evaluation (whatever the
         # date the demo is loaded on), so every faculty queue has something in it.
         latest = {block.enrolment_id: block.pk for block in blocks}
+        waiting = 0
         for block in blocks:
             fellow = block.enrolment.membership
             year_start = block.enrolment.cohort.academic_year.start_date
             recent = latest[block.enrolment_id] == block.pk
+            assessor = rng.choice(faculty)
+            if recent:  # the waiting ones go round the faculty, so nobody's queue is empty
+                assessor = faculty[waiting % len(faculty)]
+                waiting += 1
             created += _assessment(
                 rng,
                 templates[AssessmentTemplate.Kind.END_OF_ROTATION],
                 fellow,
-                rng.choice(faculty),
+                assessor,
                 block.end_date,
                 year_start,
                 sign=not recent,
@@ -164,13 +170,11 @@ def _assessment(rng, template, fellow, assessor, observed_on, year_start, *, sig
     if assessment.status == Assessment.Status.ACKNOWLEDGED:
         assessment.acknowledged_at = signed_at + datetime.timedelta(days=1)
     assessment.save()
-    Signature.objects.create(
-        assessment=assessment,
+    signature_create(
+        record=assessment,
         signer=assessor.user,
         signed_at=signed_at,
-        meaning=SIGNATURE_MEANING,
         method=Signature.Method.PASSWORD,
-        content_hash=content_hash(assessment_content(assessment)),
     )
     return 1
 

@@ -1,8 +1,8 @@
 """Milestone-based assessments and their signatures.
 
-A signed assessment is read-only: its content is hashed into a ``Signature`` when it is signed,
-a correction is a new amendment linked to the original, and ``manage.py verify_signatures``
-recomputes every hash to catch any change made behind the app's back.
+A signed assessment is read-only: its content is hashed and sealed into a ``Signature`` when it is
+signed, a correction is a new amendment linked to the original, and ``manage.py verify_signatures``
+recomputes every hash and seal to catch any change made behind the app's back.
 """
 
 from decimal import Decimal
@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+from core.fields import ScreenedCharField, ScreenedTextField
 from core.models import TimeStampedModel
 from curriculum.models import Membership, MilestoneSet, Program, Subcompetency
 
@@ -35,9 +36,9 @@ class AssessmentTemplate(TimeStampedModel):
     milestone_set = models.ForeignKey(
         MilestoneSet, on_delete=models.PROTECT, related_name="assessment_templates"
     )
-    name = models.CharField(max_length=160)
+    name = ScreenedCharField(max_length=160)
     kind = models.CharField(max_length=30, choices=Kind.choices)
-    instructions = models.TextField(blank=True)
+    instructions = ScreenedTextField(blank=True)
     subcompetencies = models.ManyToManyField(Subcompetency, related_name="assessment_templates")
     is_active = models.BooleanField(default=True)
 
@@ -113,8 +114,8 @@ class Assessment(TimeStampedModel):
     observed_on = models.DateField(help_text="When the assessed work took place.")
     due_date = models.DateField(null=True, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
-    narrative = models.TextField(blank=True, help_text="What went well, what to work on.")
-    return_reason = models.CharField(max_length=300, blank=True)
+    narrative = ScreenedTextField(blank=True, help_text="What went well, what to work on.")
+    return_reason = ScreenedCharField(max_length=300, blank=True)
     signed_at = models.DateTimeField(null=True, blank=True)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
 
@@ -238,6 +239,9 @@ class CCCReview(TimeStampedModel):
     """One fellow's review in one period: the packet, the committee's consensus levels and,
     once the director finalises it, a signature. Fellows never see a draft."""
 
+    # Text fields deliberately not screened for patient identifiers (core.fields), and why.
+    SCREENING_EXEMPT = {"packet_snapshot": "assembled by the app from screened fields"}
+
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft (committee only)"
         FINALISED = "finalised", "Finalised"
@@ -245,7 +249,7 @@ class CCCReview(TimeStampedModel):
     period = models.ForeignKey(ReviewPeriod, on_delete=models.PROTECT, related_name="reviews")
     fellow = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="ccc_reviews")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
-    committee_notes = models.TextField(blank=True)
+    committee_notes = ScreenedTextField(blank=True)
     finalised_at = models.DateTimeField(null=True, blank=True)
     packet_snapshot = models.JSONField(
         default=dict,
@@ -328,7 +332,7 @@ class SummativeEvaluation(TimeStampedModel):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="summative_evaluations"
     )
-    narrative = models.TextField(blank=True)
+    narrative = ScreenedTextField(blank=True)
     practices_independently = models.BooleanField(
         null=True,
         help_text="Has the fellow shown the competence to practise without direct supervision?",
@@ -359,11 +363,31 @@ class SummativeEvaluation(TimeStampedModel):
 
 
 class Signature(TimeStampedModel):
-    """Who signed what, when, meaning what, and the SHA-256 of exactly what they signed."""
+    """Who signed what, when, meaning what, and the SHA-256 of exactly what they signed.
+
+    Scheme 2 (every signature made since sealing was introduced) also stores ``seal``: an
+    HMAC-SHA256, under a key kept outside the database (``settings.SIGNING_KEY``), of the content
+    hash, signer, time, meaning, method, signed record, program and chain position. ``sequence``
+    numbers a program's sealed signatures 1, 2, 3... and ``previous_seal`` repeats the seal before
+    it, so a changed field breaks the seal and a deleted signature leaves a gap. Scheme 1 rows
+    (older ones, plain SHA-256 only) verify as before until ``verify_signatures --seal`` seals them.
+    """
 
     class Method(models.TextChoices):
         PASSWORD = "password", "Password re-entered"
         TOTP = "totp", "Authenticator code"
+
+    class Scheme(models.IntegerChoices):
+        PLAIN = 1, "SHA-256 of the content only"
+        SEALED = 2, "HMAC seal of the signature, chained per program"
+
+    # Text fields deliberately not screened for patient identifiers (core.fields), and why.
+    SCREENING_EXEMPT = {
+        "meaning": "one of the app's fixed attestation texts (assessments.signing.MEANINGS)",
+        "content_hash": "a hex digest the app computes; never typed",
+        "previous_seal": "a hex digest the app computes; never typed",
+        "seal": "a hex digest the app computes; never typed",
+    }
 
     # Exactly one of these is set: what was signed.
     assessment = models.ForeignKey(
@@ -386,10 +410,33 @@ class Signature(TimeStampedModel):
     meaning = models.CharField(max_length=300, help_text="What the signer attests.")
     method = models.CharField(max_length=20, choices=Method.choices)
     content_hash = models.CharField(max_length=64)
+    # Empty only on scheme 1 rows made before signatures carried their program.
+    program = models.ForeignKey(
+        Program, on_delete=models.PROTECT, null=True, blank=True, related_name="signatures"
+    )
+    scheme_version = models.PositiveSmallIntegerField(choices=Scheme.choices, default=Scheme.PLAIN)
+    sequence = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Position in the program's chain of sealed signatures."
+    )
+    previous_seal = models.CharField(max_length=64, blank=True)
+    seal = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["signed_at"]
         constraints = [
+            # Two signatures at once in one program can never take the same place in its chain.
+            models.UniqueConstraint(
+                fields=["program", "sequence"],
+                condition=Q(sequence__isnull=False),
+                name="assessments_signature_unique_sequence",
+            ),
+            models.CheckConstraint(
+                condition=Q(scheme_version=1, sequence__isnull=True, seal="", previous_seal="")
+                | (
+                    Q(scheme_version=2, program__isnull=False, sequence__isnull=False) & ~Q(seal="")
+                ),
+                name="assessments_signature_scheme_fields",
+            ),
             # A double click or two tabs can never sign the same assessment twice.
             models.UniqueConstraint(
                 fields=["assessment"],
@@ -433,3 +480,20 @@ class Signature(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"Signed by {self.signer} at {self.signed_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def record_kind(self) -> str:
+        """Which kind of record this signs: "assessment", "ccc_review" or "summative_evaluation"."""
+        if self.assessment_id is not None:
+            return "assessment"
+        if self.ccc_review_id is not None:
+            return "ccc_review"
+        return "summative_evaluation"
+
+    @property
+    def record_id(self) -> int:
+        return self.assessment_id or self.ccc_review_id or self.summative_evaluation_id
+
+    @property
+    def record(self):
+        return getattr(self, self.record_kind)

@@ -3,7 +3,7 @@
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Prefetch, Q, QuerySet
 
 from curriculum.models import Membership, Program, Subcompetency
 from curriculum.permissions import has_program_role
@@ -243,12 +243,58 @@ def milestone_fellow_list(*, user, program: Program) -> QuerySet[Membership]:
     return fellows.filter(user=user, is_active=True)
 
 
+# --- What counts as a faculty rating -------------------------------------------------------------
+# The one definition, used by every page that shows ratings to staff (trajectory, dashboard
+# heatmap and its export, CCC packet, fellow home). Self-assessments and multi-source answers are
+# never faculty ratings: they appear only where they are shown and labelled as such.
+
+# Kinds whose ratings are faculty ratings. An allow-list, so a kind added later counts only once
+# someone decides it should.
+FACULTY_RATING_KINDS = (
+    AssessmentTemplate.Kind.END_OF_ROTATION,
+    AssessmentTemplate.Kind.DIRECT_OBSERVATION,
+)
+
+
+def _recorded_q(prefix: str = "") -> Q:
+    """Signed or acknowledged, and not replaced by a signed (or acknowledged) amendment: the
+    amendment stands in its place. ``prefix`` is the path to the assessment ("assessment__" from
+    a rating). The replaced originals are a small set: PostgreSQL hashes the ``NOT IN`` list once,
+    where a correlated ``NOT EXISTS`` would probe once per row."""
+    replaced = Assessment.objects.filter(amends__isnull=False, status__in=LOCKED).values(
+        "amends_id"
+    )
+    return Q(**{f"{prefix}status__in": LOCKED}) & ~Q(**{f"{prefix}pk__in": replaced})
+
+
+def _faculty_q(prefix: str = "") -> Q:
+    """A faculty-kind form whose assessor is someone other than the fellow (compared by user: one
+    person may hold a fellow and a faculty membership in the same program)."""
+    return Q(**{f"{prefix}template__kind__in": FACULTY_RATING_KINDS}) & ~Q(
+        **{f"{prefix}assessor__user_id": F(f"{prefix}fellow__user_id")}
+    )
+
+
+def recorded_assessments(*, fellow: Membership) -> QuerySet[Assessment]:
+    """Every signed assessment of the fellow that stands (any kind, self-assessments included),
+    for pages that list them apart by kind. Not scoped: callers check access first."""
+    return Assessment.objects.filter(_recorded_q(), fellow=fellow)
+
+
 def counted_assessments(*, fellow: Membership) -> QuerySet[Assessment]:
-    """Signed or acknowledged assessments of the fellow, without those a signed (or
-    acknowledged) amendment replaces: the amendment counts in their place. Not scoped: callers
-    check ``can_view_fellow_progress`` first."""
-    replaced = Assessment.objects.filter(amends=OuterRef("pk"), status__in=LOCKED)
-    return Assessment.objects.filter(fellow=fellow, status__in=LOCKED).exclude(Exists(replaced))
+    """The fellow's assessments whose ratings count as faculty ratings: recorded (signed, not
+    replaced by an amendment) and by a faculty-kind form someone else filled. Not scoped:
+    callers check ``can_view_fellow_progress`` first."""
+    return Assessment.objects.filter(_recorded_q() & _faculty_q(), fellow=fellow)
+
+
+def counted_ratings(*, fellow_ids) -> QuerySet[Rating]:
+    """Ratings of these fellows from counted assessments (``counted_assessments``), in one
+    query however many fellows. Not scoped: callers pass fellows they may already see."""
+    prefix = "assessment__"
+    return Rating.objects.filter(
+        _recorded_q(prefix) & _faculty_q(prefix), assessment__fellow_id__in=list(fellow_ids)
+    )
 
 
 def milestone_trajectory(*, user, fellow: Membership) -> list[SubcompetencyTrajectory]:
@@ -260,7 +306,7 @@ def milestone_trajectory(*, user, fellow: Membership) -> list[SubcompetencyTraje
     if not can_view_fellow_progress(user, fellow):
         return []
     ratings = (
-        Rating.objects.filter(assessment__in=counted_assessments(fellow=fellow))
+        counted_ratings(fellow_ids=[fellow.pk])
         .select_related("subcompetency", "assessment__template")
         .order_by(
             "subcompetency__code",
@@ -302,11 +348,12 @@ def milestone_trajectory(*, user, fellow: Membership) -> list[SubcompetencyTraje
 
 
 def narratives_received(*, user, fellow: Membership) -> QuerySet[Assessment]:
-    """Counted assessments of the fellow with a narrative, newest first, with assessor and form."""
+    """Recorded assessments of the fellow with a narrative (each shown with its form and author, so
+    a self-assessment reads as one), newest first, with assessor and form."""
     if not can_view_fellow_progress(user, fellow):
         return Assessment.objects.none()
     return (
-        counted_assessments(fellow=fellow)
+        recorded_assessments(fellow=fellow)
         .exclude(narrative="")
         .select_related("assessor__user", "template")
         .order_by("-observed_on", "-signed_at", "-pk")
@@ -462,17 +509,21 @@ def ccc_packet_build(*, user, review: CCCReview, subcompetencies: list[Subcompet
     """The packet's figures, as plain JSON (stored as the snapshot when the review is finalised).
 
     Ratings per subcompetency (every level, their mean and count) from every counted assessment
-    observed in the period, procedure counts against the program's targets (all logged so far,
-    as ``procedures.selectors.progress`` counts them), the narratives and the fellow's
-    self-assessments. A fixed number of queries however many assessments and entries there are.
-    Not scoped: callers check that ``user`` may see the review.
+    (faculty ratings: ``counted_assessments``) observed in the period, procedure counts against
+    the program's targets (all logged so far, as ``procedures.selectors.progress`` counts them),
+    the narratives, and apart from the ratings the fellow's self-assessments and the multi-source
+    answers (from evaluators without an account, and multi-source forms filled in the app). A
+    fixed number of queries however many assessments and entries there are. Not scoped: callers
+    check that ``user`` may see the review.
     """
     from procedures.selectors.progress import fellow_target_progress
 
     period = review.period
     assessments = list(
-        counted_assessments(fellow=review.fellow)
+        recorded_assessments(fellow=review.fellow)
         .filter(observed_on__gte=period.starts_on, observed_on__lte=period.ends_on)
+        # Which ones are faculty ratings, decided by the same rule as everywhere else.
+        .annotate(is_faculty=ExpressionWrapper(_faculty_q(), output_field=BooleanField()))
         .select_related("template", "assessor__user")
         .prefetch_related(
             Prefetch("ratings", queryset=Rating.objects.select_related("subcompetency"))
@@ -480,13 +531,8 @@ def ccc_packet_build(*, user, review: CCCReview, subcompetencies: list[Subcompet
         .order_by("observed_on", "pk")
     )
     by_sub: dict[int, list] = {sub.pk: [] for sub in subcompetencies}
-    narratives, self_assessments = [], []
+    narratives, self_assessments, other_forms = [], [], []
     for assessment in assessments:
-        is_self = assessment.template.kind == AssessmentTemplate.Kind.SELF
-        if not is_self:
-            for rating in assessment.ratings.all():
-                if rating.subcompetency_id in by_sub:
-                    by_sub[rating.subcompetency_id].append(rating)
         entry = {
             "assessment": assessment.pk,
             "observed_on": assessment.observed_on.isoformat(),
@@ -495,14 +541,33 @@ def ccc_packet_build(*, user, review: CCCReview, subcompetencies: list[Subcompet
             "assessor": assessment.assessor.user.display_name,
             "narrative": assessment.narrative,
         }
+        if assessment.is_faculty:
+            for rating in assessment.ratings.all():
+                if rating.subcompetency_id in by_sub:
+                    by_sub[rating.subcompetency_id].append(rating)
+            if assessment.narrative.strip():
+                narratives.append(entry)
+            continue
+        ratings = sorted(
+            [r.subcompetency.code, _level_text(r.level, r.not_assessable)]
+            for r in assessment.ratings.all()
+        )
+        is_self = (
+            assessment.template.kind == AssessmentTemplate.Kind.SELF
+            or assessment.assessor.user_id == review.fellow.user_id
+        )
         if is_self:
-            entry["ratings"] = sorted(
-                [r.subcompetency.code, _level_text(r.level, r.not_assessable)]
-                for r in assessment.ratings.all()
+            self_assessments.append({**entry, "ratings": ratings})
+        else:  # a multi-source form answered by someone with an account: listed with the others
+            other_forms.append(
+                {
+                    "submitted_on": entry["observed_on"],
+                    "role": f"{entry['assessor']} ({entry['form']})",
+                    "narrative": assessment.narrative,
+                    "ratings": ratings,
+                    "assessment": assessment.pk,
+                }
             )
-            self_assessments.append(entry)
-        elif assessment.narrative.strip():
-            narratives.append(entry)
     rows = []
     for sub in subcompetencies:
         ratings = by_sub[sub.pk]
@@ -530,16 +595,21 @@ def ccc_packet_build(*, user, review: CCCReview, subcompetencies: list[Subcompet
         for cell in fellow_target_progress(user=user, fellow=review.fellow)
     ]
     narratives.reverse()  # newest first, like the milestones page
+    other = _packet_other_evidence(user=user, review=review)
+    if other_forms:  # newest first, like the external ones (a stable sort keeps their order)
+        other["multi_source"] = sorted(
+            other["multi_source"] + other_forms[::-1],
+            key=lambda item: item["submitted_on"],
+            reverse=True,
+        )
     return {
         "version": 2,
-        "assessment_count": sum(
-            1 for a in assessments if a.template.kind != AssessmentTemplate.Kind.SELF
-        ),
+        "assessment_count": sum(1 for a in assessments if a.is_faculty),
         "subcompetencies": rows,
         "procedures": procedures,
         "narratives": narratives,
         "self_assessments": self_assessments,
-        **_packet_other_evidence(user=user, review=review),
+        **other,
     }
 
 

@@ -4,12 +4,19 @@
 to; ``content_hash`` is the SHA-256 stored in the ``Signature``. Both are pure: they are used when
 signing and again by ``manage.py verify_signatures``, so they must never change meaning for
 existing rows (add a new version rather than edit them).
+
+``signature_seal`` is the HMAC that binds the content hash to who signed, when, meaning what, which
+record and where in the program's chain (scheme 2). Its key, ``settings.SIGNING_KEY``, comes from
+the environment and never enters the database, so a database writer cannot recompute it.
 """
 
+import datetime
 import hashlib
+import hmac
 import json
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 
@@ -110,10 +117,51 @@ def summative_content(evaluation) -> dict:
     }
 
 
+def _canonical(content: dict) -> bytes:
+    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
+        "utf-8"
+    )
+
+
 def content_hash(content: dict) -> str:
     """SHA-256 (hex) of the canonical JSON of ``content``: key order and spacing never matter."""
-    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return hashlib.sha256(_canonical(content)).hexdigest()
+
+
+# What each kind of signed record attests; a signature whose stored meaning is not one of these
+# was edited. Never change a text in place: add the new one, so older signatures still match.
+MEANINGS = {
+    "assessment": (SIGNATURE_MEANING,),
+    "ccc_review": (CCC_SIGNATURE_MEANING,),
+    "summative_evaluation": (SUMMATIVE_SIGNATURE_MEANING,),
+}
+
+
+def seal_payload(signature: Signature) -> dict:
+    """Everything scheme 2 seals, from the stored row. ``signed_at`` is ISO 8601 in UTC."""
+    signed_at = signature.signed_at.astimezone(datetime.UTC).isoformat(timespec="microseconds")
+    return {
+        "scheme": Signature.Scheme.SEALED.value,
+        "record": {"kind": signature.record_kind, "id": signature.record_id},
+        "program": signature.program_id,
+        "sequence": signature.sequence,
+        "previous_seal": signature.previous_seal,
+        "content_hash": signature.content_hash,
+        "signer": signature.signer_id,
+        "signed_at": signed_at,
+        "meaning": signature.meaning,
+        "method": signature.method,
+    }
+
+
+def signature_seal(signature: Signature) -> str:
+    """HMAC-SHA256 (hex) of ``seal_payload`` under ``settings.SIGNING_KEY``."""
+    key = settings.SIGNING_KEY.encode("utf-8")
+    return hmac.new(key, _canonical(seal_payload(signature)), hashlib.sha256).hexdigest()
+
+
+def seal_matches(signature: Signature) -> bool:
+    return hmac.compare_digest(signature.seal, signature_seal(signature))
 
 
 def _totp_authenticator(user):

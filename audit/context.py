@@ -9,6 +9,8 @@ import uuid
 from contextvars import ContextVar
 from dataclasses import dataclass
 
+from core.client_address import client_address
+
 
 @dataclass(frozen=True)
 class RequestContext:
@@ -30,12 +32,13 @@ class AuditContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        # REMOTE_ADDR only: X-Forwarded-For is set by the client unless a trusted proxy rewrites it.
+        # The same address the login throttle sees: X-Forwarded-For only as far as our own
+        # proxies wrote it (TRUSTED_PROXY_COUNT), otherwise REMOTE_ADDR.
         context = RequestContext(
             request_id=uuid.uuid4().hex,
             method=request.method or "",
             path=request.path[:300],
-            ip_address=request.META.get("REMOTE_ADDR") or None,
+            ip_address=client_address(request) or None,
         )
         token = _current.set(context)
         try:

@@ -15,6 +15,18 @@ class AuditEvent(TimeStampedModel):
     """One change to an audited record (assessments, signatures, procedure entries, rosters,
     targets, reminders). ``changes`` maps a field name to ``[before, after]``."""
 
+    # Text fields deliberately not screened for patient identifiers (core.fields), and why.
+    SCREENING_EXEMPT = {
+        "action": "the audit trail copies what the app recorded; it never takes typed text",
+        "object_type": "the audit trail copies what the app recorded; it never takes typed text",
+        "object_id": "the audit trail copies what the app recorded; it never takes typed text",
+        "object_repr": "the audit trail copies what the app recorded; it never takes typed text",
+        "changes": "the audit trail copies what the app recorded; it never takes typed text",
+        "request_id": "the audit trail copies what the app recorded; it never takes typed text",
+        "request_method": "the audit trail copies what the app recorded; it never takes typed text",
+        "request_path": "the audit trail copies what the app recorded; it never takes typed text",
+    }
+
     program = models.ForeignKey(
         Program, on_delete=models.PROTECT, null=True, blank=True, related_name="audit_events"
     )

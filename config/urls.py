@@ -19,3 +19,6 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
 ]
+
+# A database that is down or not answering gets a 503 page that says so (core.views.server_error).
+handler500 = "core.views.server_error"

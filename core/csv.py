@@ -21,6 +21,14 @@ def spreadsheet_safe(value) -> str:
     return f"'{text}" if text.startswith(FORMULA_STARTS) else text
 
 
+def spreadsheet_restore(text: str) -> str:
+    """Undo ``spreadsheet_safe`` on a cell read back from one of our own exports, so that an
+    export imports back unchanged: ``'=x`` is ``=x`` again; any other text is left alone."""
+    if text.startswith("'") and text[1:].startswith(FORMULA_STARTS):
+        return text[1:]
+    return text
+
+
 def csv_response(filename: str, header: Iterable, rows: Iterable[Iterable]) -> HttpResponse:
     """A CSV download; every cell goes through ``spreadsheet_safe``."""
     response = HttpResponse(content_type="text/csv; charset=utf-8")

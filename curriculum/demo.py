@@ -8,7 +8,6 @@ import datetime
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.utils import timezone
 
 from accounts.services import user_ensure
 from assessments.demo import demo_assessments_seed
@@ -272,7 +271,7 @@ def _seed_training_year(program: Program) -> None:
     director = Membership.objects.get(
         program=program, role=Membership.Role.DIRECTOR, user__email="director@demo.test"
     ).user
-    demo_assessments_seed(program=program, director=director, today=timezone.localdate())
+    demo_assessments_seed(program=program, director=director, today=program.today())
 
 
 def _seed_schedule(enrolment: Enrolment, rotations: dict, offset: int) -> None:

@@ -7,16 +7,19 @@ from crispy_forms.layout import Submit
 from django import forms
 from django.urls import reverse
 
+from .milestones import FILE_TOO_LARGE, MAX_FILE_BYTES
 from .models import Rotation, Subcompetency
 
-MAX_UPLOAD_BYTES = 1024 * 1024
 FORMAT_BY_EXTENSION = {".yaml": "yaml", ".yml": "yaml", ".csv": "csv"}
 
 
 class MilestoneSetImportForm(forms.Form):
     file = forms.FileField(
         label="Milestone file",
-        help_text="YAML (.yaml, .yml) or CSV (.csv), at most 1 MB. Export a set to see the shape.",
+        help_text=(
+            f"YAML (.yaml, .yml) or CSV (.csv), at most {MAX_FILE_BYTES // 1024} KB. "
+            "Export a set to see the shape."
+        ),
         widget=forms.ClearableFileInput(attrs={"accept": ".yaml,.yml,.csv"}),
     )
 
@@ -34,8 +37,8 @@ class MilestoneSetImportForm(forms.Form):
         extension = PurePath(upload.name).suffix.lower()
         if extension not in FORMAT_BY_EXTENSION:
             raise forms.ValidationError("Choose a .yaml, .yml or .csv file.")
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError("The file is larger than 1 MB.")
+        if upload.size > MAX_FILE_BYTES:  # checked before reading it
+            raise forms.ValidationError(FILE_TOO_LARGE)
         try:
             self.cleaned_data["content"] = upload.read().decode("utf-8-sig")
         except UnicodeDecodeError:

@@ -28,16 +28,27 @@ import csv
 import datetime
 import io
 import re
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 from django.core.exceptions import ValidationError
 
+from core.csv import spreadsheet_restore, spreadsheet_safe
+
 from .models import Competency, MilestoneSet, Subcompetency
 
 FORMATS = ("yaml", "csv")
-MAX_FILE_CHARS = 1024 * 1024
+# A whole specialty's set is 15-30 KB; the caps keep a hostile file cheap to refuse.
+MAX_FILE_BYTES = 256 * 1024
+MAX_YAML_DEPTH = 20  # a set nests 7 deep
+MAX_YAML_NODES = 10_000  # 200 subcompetencies with every field come to about 6,500
+MAX_PROBLEMS = 50  # listed; the rest are counted, so a broken file cannot flood the page
+MAX_SHOWN_CHARS = 80  # of a value quoted back in a message
+FILE_TOO_LARGE = (
+    f"The file is larger than {MAX_FILE_BYTES // 1024} KB, the limit for a milestone file."
+)
 MAX_COMPETENCIES = 20
 MAX_SUBCOMPETENCIES = 200
 MAX_SEED_DOMAINS = 10
@@ -106,6 +117,15 @@ CODE_MAX = _field_limit(Subcompetency, "code")
 TITLE_MAX = _field_limit(Subcompetency, "title")
 
 
+def _shown(value) -> str:
+    """A value from the file as quoted back in a message: text as is, anything else as its
+    repr, cut to ``MAX_SHOWN_CHARS`` so a huge value cannot blow up the error page."""
+    text = value if isinstance(value, str) else repr(value)
+    if len(text) > MAX_SHOWN_CHARS:
+        return text[: MAX_SHOWN_CHARS - 1] + "…"
+    return text
+
+
 class _Problems:
     """Collects error messages; each is prefixed with where it was found."""
 
@@ -116,8 +136,79 @@ class _Problems:
         self.messages.append(f"{where}: {message}" if where else message)
 
     def raise_if_any(self) -> None:
+        if len(self.messages) > MAX_PROBLEMS:
+            more = len(self.messages) - MAX_PROBLEMS
+            raise ValidationError(
+                [*self.messages[:MAX_PROBLEMS], f"… and {more} more problems not listed."]
+            )
         if self.messages:
             raise ValidationError(self.messages)
+
+
+class _Refused(Exception):
+    """A YAML construct a milestone file may not use; raised while the file is read."""
+
+    def __init__(self, mark, message: str) -> None:
+        super().__init__(message)
+        self.where = f"line {mark.line + 1}" if mark else ""
+        self.message = message
+
+
+class _MilestoneLoader(yaml.SafeLoader):
+    """SafeLoader without anchors and aliases, with a depth and a node budget.
+
+    An alias reuses a node, so a few hundred bytes of nested aliases ("billion laughs") expand
+    to gigabytes once constructed. A milestone file has no use for them: refused on sight,
+    before anything is expanded. Depth and node caps bound the rest of the work.
+    """
+
+    def __init__(self, stream) -> None:
+        super().__init__(stream)
+        self._depth = 0
+        self._nodes = 0
+
+    def compose_node(self, parent, index):
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise _Refused(
+                event.start_mark,
+                "YAML anchors and aliases (&name, *name) are not allowed in a milestone file; "
+                "write each value out in full",
+            )
+        self._nodes += 1
+        if self._nodes > MAX_YAML_NODES:
+            raise _Refused(event.start_mark, f"the file has more than {MAX_YAML_NODES} values")
+        self._depth += 1
+        if self._depth > MAX_YAML_DEPTH:
+            raise _Refused(event.start_mark, f"nested more than {MAX_YAML_DEPTH} levels deep")
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    # Python refuses some values PyYAML's resolver accepts (2022-13-45, an int of 5,000
+    # digits) with a bare ValueError; say which value instead of failing the request.
+    def construct_yaml_timestamp(self, node):
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError:
+            raise _Refused(
+                node.start_mark, f"'{_shown(node.value)}' is not a date such as 2022-07-01"
+            ) from None
+
+    def construct_yaml_int(self, node):
+        try:
+            return super().construct_yaml_int(node)
+        except ValueError:
+            raise _Refused(
+                node.start_mark, f"the number '{_shown(node.value)}' is too long"
+            ) from None
+
+
+_MilestoneLoader.add_constructor(
+    "tag:yaml.org,2002:timestamp", _MilestoneLoader.construct_yaml_timestamp
+)
+_MilestoneLoader.add_constructor("tag:yaml.org,2002:int", _MilestoneLoader.construct_yaml_int)
 
 
 def _text(problems, where, label, value, *, max_length=MAX_TEXT_CHARS, required=True) -> str:
@@ -126,7 +217,7 @@ def _text(problems, where, label, value, *, max_length=MAX_TEXT_CHARS, required=
             problems.add(where, f"{label} is missing")
         return ""
     if not isinstance(value, str):
-        problems.add(where, f"{label} must be text, not {value!r}")
+        problems.add(where, f"{label} must be text, not {_shown(value)}")
         return ""
     value = value.strip()
     if len(value) > max_length:
@@ -145,14 +236,14 @@ def _date(problems, where, value) -> datetime.date | None:
     try:
         return datetime.date.fromisoformat(str(value).strip())
     except ValueError:
-        problems.add(where, f"effective date '{value}' is not a date such as 2022-07-01")
+        problems.add(where, f"effective date '{_shown(value)}' is not a date such as 2022-07-01")
         return None
 
 
 def _competency_code(problems, where, value) -> str:
     code = _text(problems, where, "competency code", value, max_length=CODE_MAX)
     if code and not COMPETENCY_CODE.match(code):
-        problems.add(where, f"competency code '{code}' must be capital letters, such as PC")
+        problems.add(where, f"competency code '{_shown(code)}' must be capital letters, such as PC")
     return code
 
 
@@ -161,8 +252,8 @@ def _subcompetency_code(problems, where, value, competency_code: str) -> str:
     if code and competency_code and not re.fullmatch(rf"{re.escape(competency_code)}\d+", code):
         problems.add(
             where,
-            f"subcompetency code '{code}' must be its competency code {competency_code} "
-            f"followed by a number, such as {competency_code}1",
+            f"subcompetency code '{_shown(code)}' must be its competency code "
+            f"{_shown(competency_code)} followed by a number, such as {_shown(competency_code)}1",
         )
     return code
 
@@ -174,9 +265,11 @@ def _seed_domains(problems, where, values) -> tuple[str, ...]:
     found: list[str] = []
     for value in values:
         if not isinstance(value, str) or value.strip() not in SEED_DOMAINS:
-            problems.add(where, f"seed domain '{value}' is not one of {', '.join(SEED_DOMAINS)}")
+            problems.add(
+                where, f"seed domain '{_shown(value)}' is not one of {', '.join(SEED_DOMAINS)}"
+            )
         elif value.strip() in found:
-            problems.add(where, f"seed domain '{value.strip()}' is listed twice")
+            problems.add(where, f"seed domain '{_shown(value.strip())}' is listed twice")
         else:
             found.append(value.strip())
     return tuple(found)
@@ -185,7 +278,7 @@ def _seed_domains(problems, where, values) -> tuple[str, ...]:
 def _check_set_header(problems, where, specialty, version) -> tuple[str, str]:
     specialty = _text(problems, where, "specialty", specialty, max_length=SPECIALTY_MAX)
     if version is not None and not isinstance(version, str):
-        problems.add(where, f'version must be quoted text such as "2.0", not {version!r}')
+        problems.add(where, f'version must be quoted text such as "2.0", not {_shown(version)}')
         return specialty, ""
     version = _text(problems, where, "version", version, max_length=VERSION_MAX)
     return specialty, version
@@ -203,16 +296,16 @@ def _check_codes(problems, competencies: list[CompetencyData]) -> None:
         seen: set[str] = set()
         for code in codes:
             if code and code in seen:
-                problems.add("", f"{label} {code} appears twice")
+                problems.add("", f"{label} {_shown(code)} appears twice")
             seen.add(code)
 
 
 def parse(content: str, file_format: str) -> MilestoneSetData:
     """Validate a milestone file; raise one ``ValidationError`` listing every problem."""
     if file_format not in FORMATS:
-        raise ValidationError(f"Unknown file format '{file_format}' (use yaml or csv).")
-    if len(content) > MAX_FILE_CHARS:
-        raise ValidationError("The file is larger than 1 MB.")
+        raise ValidationError(f"Unknown file format '{_shown(file_format)}' (use yaml or csv).")
+    if len(content) > MAX_FILE_BYTES or len(content.encode("utf-8")) > MAX_FILE_BYTES:
+        raise ValidationError(FILE_TOO_LARGE)
     content = content.removeprefix("\ufeff")
     if not content.strip():
         raise ValidationError("The file is empty.")
@@ -222,19 +315,22 @@ def parse(content: str, file_format: str) -> MilestoneSetData:
 def parse_yaml(content: str) -> MilestoneSetData:
     problems = _Problems()
     try:
-        document = yaml.safe_load(content)
+        document = yaml.load(content, Loader=_MilestoneLoader)  # noqa: S506 (safe: SafeLoader)
+    except _Refused as refused:
+        problems.add(refused.where, refused.message)
+        problems.raise_if_any()
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark
         where = f"line {mark.line + 1}" if mark else ""
-        problems.add(where, f"not valid YAML ({error.problem})")
+        problems.add(where, f"not valid YAML ({_shown(error.problem)})")
         problems.raise_if_any()
     except yaml.YAMLError as error:
-        raise ValidationError(f"not valid YAML ({error})") from error
+        raise ValidationError(f"not valid YAML ({_shown(str(error))})") from error
 
     if not isinstance(document, dict):
         raise ValidationError("The file must be a mapping with specialty, version, competencies.")
     for key in sorted(set(map(str, document)) - SET_KEYS):
-        problems.add("top level", f"unknown key '{key}'")
+        problems.add("top level", f"unknown key '{_shown(key)}'")
     specialty, version = _check_set_header(
         problems, "top level", document.get("specialty"), document.get("version")
     )
@@ -270,9 +366,9 @@ def _yaml_competency(problems, index: int, raw) -> CompetencyData:
         problems.add(where, "must be a mapping with code, name and subcompetencies")
         return CompetencyData("", "", ())
     code = _competency_code(problems, where, raw.get("code"))
-    where = f"competency {code}" if code else where
+    where = f"competency {_shown(code)}" if code else where
     for key in sorted(set(map(str, raw)) - COMPETENCY_KEYS):
-        problems.add(where, f"unknown key '{key}'")
+        problems.add(where, f"unknown key '{_shown(key)}'")
     name = _text(problems, where, "name", raw.get("name"), max_length=COMPETENCY_NAME_MAX)
     raw_subs = raw.get("subcompetencies")
     if not isinstance(raw_subs, list) or not raw_subs:
@@ -291,9 +387,9 @@ def _yaml_subcompetency(problems, parent: str, competency_code: str, index: int,
         problems.add(where, "must be a mapping with code, title, summary, seed_domains, levels")
         return SubcompetencyData("", "", "", (), ())
     code = _subcompetency_code(problems, where, raw.get("code"), competency_code)
-    where = f"subcompetency {code}" if code else where
+    where = f"subcompetency {_shown(code)}" if code else where
     for key in sorted(set(map(str, raw)) - SUBCOMPETENCY_KEYS):
-        problems.add(where, f"unknown key '{key}'")
+        problems.add(where, f"unknown key '{_shown(key)}'")
     title = _text(problems, where, "title", raw.get("title"), max_length=TITLE_MAX)
     summary = _text(problems, where, "summary", raw.get("summary"), required=False)
 
@@ -316,7 +412,7 @@ def _yaml_subcompetency(problems, parent: str, competency_code: str, index: int,
         }
         for key in raw_levels:
             if key not in LEVELS:
-                problems.add(where, f"level {key!r} is not allowed (levels are 1 to 5)")
+                problems.add(where, f"level {_shown(key)} is not allowed (levels are 1 to 5)")
         for level in LEVELS:
             levels.append(_text(problems, where, f"level {level}", raw_levels.get(level)))
     return SubcompetencyData(code, title, summary, seed_domains, tuple(levels))
@@ -334,10 +430,10 @@ def parse_csv(content: str) -> MilestoneSetData:
         problems.add("row 1", f"missing column(s): {', '.join(missing)}")
     for column in header:
         if column not in CSV_COLUMNS:
-            problems.add("row 1", f"unknown column '{column}'")
-    repeated = sorted({column for column in header if header.count(column) > 1})
+            problems.add("row 1", f"unknown column '{_shown(column)}'")
+    repeated = sorted(column for column, count in Counter(header).items() if count > 1)
     if repeated:
-        problems.add("row 1", f"column(s) appear twice: {', '.join(repeated)}")
+        problems.add("row 1", f"column(s) appear twice: {', '.join(map(_shown, repeated))}")
     problems.raise_if_any()
 
     set_values: dict[str, tuple[int, object]] = {}
@@ -375,7 +471,8 @@ def _csv_row(problems, header, row_number, values, set_values, competencies) -> 
     where = f"row {row_number}"
     if len(values) > len(header):
         problems.add(where, f"{len(values)} values but only {len(header)} columns")
-    row = dict(zip(header, [value.strip() for value in values], strict=False))
+    cells = [spreadsheet_restore(value.strip()) for value in values]
+    row = dict(zip(header, cells, strict=False))
     get = row.get
 
     specialty, version = _check_set_header(problems, where, get("specialty"), get("version"))
@@ -390,7 +487,10 @@ def _csv_row(problems, header, row_number, values, set_values, competencies) -> 
         first = set_values.setdefault(key, (row_number, value))
         if first[1] != value:
             label = key.replace("_", " ")
-            problems.add(where, f"{label} '{value}' differs from '{first[1]}' on row {first[0]}")
+            problems.add(
+                where,
+                f"{label} '{_shown(value)}' differs from '{_shown(first[1])}' on row {first[0]}",
+            )
 
     competency_code = _competency_code(problems, where, get("competency_code"))
     competency_name = _text(
@@ -413,8 +513,8 @@ def _csv_row(problems, header, row_number, values, set_values, competencies) -> 
     if competency_name and entry["name"] and competency_name != entry["name"]:
         problems.add(
             where,
-            f"competency {competency_code} is named '{competency_name}' here but "
-            f"'{entry['name']}' on row {entry['row']}",
+            f"competency {_shown(competency_code)} is named '{_shown(competency_name)}' here but "
+            f"'{_shown(entry['name'])}' on row {entry['row']}",
         )
     entry["subs"].append(SubcompetencyData(code, title, summary, seed_domains, levels))
 
@@ -472,25 +572,26 @@ def dump_yaml(data: MilestoneSetData) -> str:
 
 
 def dump_csv(data: MilestoneSetData) -> str:
+    """Every cell goes through ``spreadsheet_safe`` (a title starting with "=" is text, not a
+    formula); ``parse_csv`` takes the guard off again, so an export imports back unchanged."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
     for competency in data.competencies:
         for sub in competency.subcompetencies:
-            writer.writerow(
-                [
-                    data.specialty,
-                    data.version,
-                    data.effective_date.isoformat(),
-                    competency.code,
-                    competency.name,
-                    sub.code,
-                    sub.title,
-                    sub.summary,
-                    ";".join(sub.seed_domains),
-                    *sub.levels,
-                ]
-            )
+            row = [
+                data.specialty,
+                data.version,
+                data.effective_date.isoformat(),
+                competency.code,
+                competency.name,
+                sub.code,
+                sub.title,
+                sub.summary,
+                ";".join(sub.seed_domains),
+                *sub.levels,
+            ]
+            writer.writerow([spreadsheet_safe(value) for value in row])
     return buffer.getvalue()
 
 

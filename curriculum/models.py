@@ -8,6 +8,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from core.fields import ScreenedCharField
 from core.models import TimeStampedModel
 
 
@@ -22,8 +23,13 @@ def validate_timezone(value: str) -> None:
 class Program(TimeStampedModel):
     """A fellowship program: the tenant every other row belongs to."""
 
-    name = models.CharField(max_length=200)
-    institution = models.CharField(max_length=200)
+    # Text fields deliberately not screened for patient identifiers (core.fields), and why.
+    SCREENING_EXEMPT = {
+        "timezone": "validated against the IANA zone list",
+    }
+
+    name = ScreenedCharField(max_length=200)
+    institution = ScreenedCharField(max_length=200)
     timezone = models.CharField(
         max_length=64,
         default="America/New_York",
@@ -119,6 +125,12 @@ class MilestoneSet(TimeStampedModel):
     this set's subcompetencies, so a set is never edited in place: a new version is a new set.
     """
 
+    # Text fields deliberately not screened for patient identifiers (core.fields), and why.
+    SCREENING_EXEMPT = {
+        "specialty": "published ACGME milestone text, loaded from the milestone file",
+        "version": "published ACGME milestone text, loaded from the milestone file",
+    }
+
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="milestone_sets")
     specialty = models.CharField(max_length=100)
     version = models.CharField(max_length=20, help_text='As ACGME numbers it, e.g. "2.0".')
@@ -146,6 +158,12 @@ class MilestoneSet(TimeStampedModel):
 
 class Competency(TimeStampedModel):
     """One of the six ACGME core competencies within a milestone set (e.g. PC, Patient Care)."""
+
+    # Text fields deliberately not screened for patient identifiers (core.fields), and why.
+    SCREENING_EXEMPT = {
+        "code": "published ACGME milestone text",
+        "name": "published ACGME milestone text",
+    }
 
     milestone_set = models.ForeignKey(
         MilestoneSet, on_delete=models.PROTECT, related_name="competencies"
@@ -187,6 +205,14 @@ class Subcompetency(TimeStampedModel):
     ``milestone_set`` repeats ``competency.milestone_set`` so the database can keep codes
     unique within a set and later ratings can filter by set without a join.
     """
+
+    # Text fields deliberately not screened for patient identifiers (core.fields), and why.
+    SCREENING_EXEMPT = {
+        "code": "published ACGME milestone text",
+        "title": "published ACGME milestone text",
+        "summary": "published ACGME milestone text",
+        "seed_domains": "a list of fixed seed-domain codes (validated)",
+    }
 
     class SeedDomain(models.TextChoices):
         ASSESSMENT = "assessment", "Pain assessment and diagnosis"
@@ -234,6 +260,11 @@ class Subcompetency(TimeStampedModel):
 class LevelDescriptor(TimeStampedModel):
     """What a fellow at one level (1-5) of a subcompetency does."""
 
+    # Text fields deliberately not screened for patient identifiers (core.fields), and why.
+    SCREENING_EXEMPT = {
+        "text": "published ACGME milestone text",
+    }
+
     LEVELS = range(1, 6)
 
     subcompetency = models.ForeignKey(
@@ -280,12 +311,12 @@ class Rotation(TimeStampedModel):
         ELECTIVE = "elective", "Elective"
 
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="rotations")
-    name = models.CharField(max_length=120)
-    short_name = models.CharField(
+    name = ScreenedCharField(max_length=120)
+    short_name = ScreenedCharField(
         max_length=8, help_text="Shown in the schedule grid, e.g. APS for acute pain service."
     )
     discipline = models.CharField(max_length=30, choices=Discipline.choices)
-    site = models.CharField(max_length=120, blank=True)
+    site = ScreenedCharField(max_length=120, blank=True)
     is_longitudinal = models.BooleanField(
         default=False,
         help_text="Runs alongside other rotations (e.g. a weekly continuity clinic).",

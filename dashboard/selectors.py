@@ -13,10 +13,8 @@ from functools import cached_property
 from django.db.models import (
     Count,
     DurationField,
-    Exists,
     ExpressionWrapper,
     F,
-    OuterRef,
     Q,
     QuerySet,
     Subquery,
@@ -26,8 +24,8 @@ from django.db.models.functions import RowNumber
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from assessments.models import GRADUATION_TARGET, Assessment, Rating
-from assessments.selectors import latest_ccc_levels
+from assessments.models import GRADUATION_TARGET, Assessment
+from assessments.selectors import counted_ratings, latest_ccc_levels, recorded_assessments
 from curriculum.models import Membership, MilestoneSet, Program, Subcompetency
 from curriculum.selectors import program_list
 from procedures.models import ProcedureLogEntry
@@ -177,21 +175,12 @@ def current_subcompetencies(*, program: Program) -> list[Subcompetency]:
 
 def latest_ratings(*, fellow_ids) -> dict[int, dict[int, HeatCell]]:
     """``{fellow id: {subcompetency id: HeatCell}}``: each fellow's most recent rated level of
-    each subcompetency from counted assessments (signed or acknowledged, not replaced by a signed
-    amendment), in one query however many fellows (a window function picks the latest row).
-    Not scoped: callers pass fellows they may already see."""
-    # Originals replaced by a signed amendment: a small set, hashed once by PostgreSQL, where
-    # a correlated NOT EXISTS would probe once per rating row.
-    replaced = Assessment.objects.filter(amends__isnull=False, status__in=LOCKED_STATUSES).values(
-        "amends_id"
-    )
+    each subcompetency from counted faculty ratings (``assessments.selectors.counted_ratings``:
+    never a self-assessment or a multi-source answer), in one query however many fellows (a
+    window function picks the latest row). Not scoped: callers pass fellows they may already see."""
     rows = (
-        Rating.objects.filter(
-            assessment__fellow_id__in=list(fellow_ids),
-            assessment__status__in=LOCKED_STATUSES,
-            not_assessable=False,
-        )
-        .exclude(assessment_id__in=replaced)
+        counted_ratings(fellow_ids=fellow_ids)
+        .filter(not_assessable=False)
         .annotate(
             rank=Window(
                 RowNumber(),
@@ -446,12 +435,10 @@ def fellow_due(*, fellow: Membership, today: datetime.date) -> dict:
 
 
 def latest_feedback(*, fellow: Membership, limit: int = 3) -> list[Assessment]:
-    """The newest narratives from counted assessments of the fellow: one query. Not scoped:
+    """The newest narratives from recorded assessments of the fellow: one query. Not scoped:
     callers pass the signed-in fellow's own membership."""
-    replaced = Assessment.objects.filter(amends=OuterRef("pk"), status__in=LOCKED_STATUSES)
     return list(
-        Assessment.objects.filter(fellow=fellow, status__in=LOCKED_STATUSES)
-        .exclude(Exists(replaced))
+        recorded_assessments(fellow=fellow)
         .exclude(narrative="")
         .select_related("assessor__user", "template")
         .order_by("-observed_on", "-signed_at", "-pk")[:limit]

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
+from core.fields import ScreenedCharField
 from core.models import TimeStampedModel
 from curriculum.models import Membership, Program, Rotation, Subcompetency, validate_seed_domains
 
@@ -30,12 +31,12 @@ class Series(TimeStampedModel):
     Kind = SeriesKind
 
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="didactic_series")
-    name = models.CharField(max_length=120)
+    name = ScreenedCharField(max_length=120)
     kind = models.CharField(max_length=20, choices=SeriesKind.choices)
     attendance_required = models.BooleanField(
         default=True, help_text="Fellows' attendance counts against the program's requirement."
     )
-    description = models.CharField(max_length=300, blank=True)
+    description = ScreenedCharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -83,12 +84,19 @@ class AttendanceRequirement(TimeStampedModel):
 class Session(TimeStampedModel):
     """One conference: its times are wall-clock times in the program's time zone."""
 
+    # Text fields deliberately not screened for patient identifiers (core.fields), and why.
+    SCREENING_EXEMPT = {
+        "guest_presenter": "a visiting speaker's name, by design (titles such as Ms. are expected)",
+        "seed_domains": "a list of fixed seed-domain codes (validated)",
+        "checkin_code": "a random code the app makes",
+    }
+
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="didactic_sessions")
     series = models.ForeignKey(Series, on_delete=models.PROTECT, related_name="sessions")
     date = models.DateField()
     start_time = models.TimeField()
     end_time = models.TimeField()
-    topic = models.CharField(max_length=200)
+    topic = ScreenedCharField(max_length=200)
     presenter = models.ForeignKey(
         Membership,
         on_delete=models.PROTECT,
@@ -99,7 +107,7 @@ class Session(TimeStampedModel):
     guest_presenter = models.CharField(
         max_length=120, blank=True, help_text="A guest speaker without an account."
     )
-    location = models.CharField(max_length=120, blank=True)
+    location = ScreenedCharField(max_length=120, blank=True)
     seed_domains = models.JSONField(default=list, blank=True, validators=[validate_seed_domains])
     subcompetencies = models.ManyToManyField(
         Subcompetency, blank=True, related_name="didactic_sessions"
@@ -187,7 +195,7 @@ class Attendance(TimeStampedModel):
     )
     status = models.CharField(max_length=10, choices=Status.choices)
     method = models.CharField(max_length=10, choices=Method.choices)
-    reason = models.CharField(max_length=300, blank=True)
+    reason = ScreenedCharField(max_length=300, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -262,7 +270,7 @@ class LearningObjective(TimeStampedModel):
     seed_domain = models.CharField(
         max_length=20, choices=Subcompetency.SeedDomain.choices, blank=True
     )
-    text = models.CharField(max_length=300)
+    text = ScreenedCharField(max_length=300)
     order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -292,13 +300,18 @@ def resource_upload_to(instance, filename: str) -> str:
 class ObjectiveResource(TimeStampedModel):
     """A link or an uploaded file that helps with an objective; files are served only to members."""
 
+    # Text fields deliberately not screened for patient identifiers (core.fields), and why.
+    SCREENING_EXEMPT = {
+        "url": "a validated web address to teaching material",
+    }
+
     objective = models.ForeignKey(
         LearningObjective, on_delete=models.CASCADE, related_name="resources"
     )
-    title = models.CharField(max_length=200)
+    title = ScreenedCharField(max_length=200)
     url = models.URLField(blank=True)
     file = models.FileField(upload_to=resource_upload_to, blank=True, max_length=200)
-    original_name = models.CharField(max_length=200, blank=True)
+    original_name = ScreenedCharField(max_length=200, blank=True)
     size = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -325,7 +338,7 @@ class ObjectiveProgress(TimeStampedModel):
     fellow = models.ForeignKey(
         Membership, on_delete=models.PROTECT, related_name="objective_progress"
     )
-    note = models.CharField(max_length=500, blank=True)
+    note = ScreenedCharField(max_length=500, blank=True)
     met_at = models.DateTimeField()
     confirmed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

@@ -49,6 +49,7 @@ LOCKOUT = datetime.timedelta(minutes=15)
 MAX_RECURRING = 60
 REASON_MAX_LENGTH = 300
 
+# settings.MAX_UPLOAD_BYTES (the request-size guard for uploads) must let this much through.
 MAX_RESOURCE_BYTES = 10 * 1024 * 1024
 # extension -> (content type, how the file starts)
 RESOURCE_TYPES = {
@@ -441,7 +442,8 @@ def _check_upload(upload) -> str:
             {"file": "Upload a PDF, Word (.docx), PowerPoint (.pptx), PNG or JPEG file."}
         )
     if upload.size > MAX_RESOURCE_BYTES:
-        raise ValidationError({"file": "The file is larger than 10 MB."})
+        limit = MAX_RESOURCE_BYTES // 2**20
+        raise ValidationError({"file": f"The file is larger than {limit} MB."})
     if upload.size == 0:
         raise ValidationError({"file": "The file is empty."})
     upload.seek(0)

@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments.models import LEVELS
+from core.fields import ScreenedTextField
 from core.models import TimeStampedModel
 
 REQUEST_TTL = timedelta(days=14)
@@ -37,6 +38,12 @@ class EvaluatorRole(models.TextChoices):
 
 class ExternalEvaluationRequest(TimeStampedModel):
     """An emailed (or handed-over) link asking someone without an account to evaluate a fellow."""
+
+    # Text fields deliberately not screened for patient identifiers (core.fields), and why.
+    SCREENING_EXEMPT = {
+        "evaluator_name": "the evaluating colleague's name, by design",
+        "token_hash": "a hash the app computes",
+    }
 
     class Status(models.TextChoices):
         PENDING = "pending", "Waiting for an answer"
@@ -125,6 +132,11 @@ class ExternalEvaluationRequest(TimeStampedModel):
 class ExternalEvaluation(TimeStampedModel):
     """The answer to one request. One per request: the database refuses a second."""
 
+    # Text fields deliberately not screened for patient identifiers (core.fields), and why.
+    SCREENING_EXEMPT = {
+        "patient_answers": "yes/no answers to fixed questions",
+    }
+
     request = models.OneToOneField(
         ExternalEvaluationRequest, on_delete=models.PROTECT, related_name="evaluation"
     )
@@ -135,7 +147,7 @@ class ExternalEvaluation(TimeStampedModel):
         "curriculum.Membership", on_delete=models.PROTECT, related_name="external_evaluations"
     )
     evaluator_role = models.CharField(max_length=30, choices=EvaluatorRole.choices)
-    narrative = models.TextField(blank=True)
+    narrative = ScreenedTextField(blank=True)
     patient_answers = models.JSONField(
         default=dict,
         blank=True,

@@ -1,7 +1,8 @@
 """Asking people without an account for an evaluation, revoking the ask, and saving the answer.
 
 Every write checks ``evaluators.permissions`` again, calls ``full_clean`` and runs inside
-``transaction.atomic``. Email leaves only after commit.
+``transaction.atomic``. Email is queued through ``core.outbox`` with the request: it leaves after
+commit and is retried while the mail server is down.
 """
 
 import secrets
@@ -12,7 +13,6 @@ from zoneinfo import ZoneInfo
 
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import EmailMultiAlternatives
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
@@ -22,8 +22,9 @@ from django.utils.dateformat import format as date_format
 
 from accounts.models import invitation_token_hash as token_hash
 from assessments.models import LEVELS, AssessmentTemplate
+from core import outbox
+from core.phi import identifier_problems
 from curriculum.models import Membership, Program, Subcompetency
-from procedures.phi import identifier_problems
 
 from .models import (
     REQUEST_TTL,
@@ -35,6 +36,7 @@ from .models import (
 from .patient_form import PATIENT_CODES, PATIENT_QUESTIONS, PATIENT_SCALE, patient_levels
 from .permissions import can_revoke, can_send_about
 
+SENT_SOURCE = "evaluators.request"
 NOT_ASSESSABLE = "na"
 NARRATIVE_MAX_LENGTH = 4000
 POST_LIMIT = 10  # form posts per link per hour: enough for typos, not for scripted guessing
@@ -62,8 +64,10 @@ def external_request_create(
 
     A professional gets the multi-source ``template`` by email (name and address are kept so the
     sender can see who was asked). A patient gets the plain-language form; nothing that could
-    identify them is stored: an address, if given, is used for this one email and discarded. The
-    caller may show the returned link once (for a patient, as a QR code to hand over).
+    identify them is stored with the request: an address, if given, is kept only by the email's
+    delivery and erased once the email has left (or, with the mail server down, once it is given
+    up after a day). The caller may show the returned link once (for a patient, as a QR code to
+    hand over).
     """
     if not can_send_about(actor, fellow):
         raise PermissionDenied("Only the fellow or the program director can ask for this.")
@@ -116,16 +120,14 @@ def external_request_create(
         request.full_clean()
         request.save()
         if evaluator_email:
-            # A patient's address lives only in this closure, never in the database.
-            address = evaluator_email
             greeting = "" if is_patient else evaluator_name
-            transaction.on_commit(
-                lambda: _request_send(request=request, link=link, to=address, name=greeting)
-            )
+            _request_email_queue(request=request, link=link, to=evaluator_email, name=greeting)
     return request, link
 
 
-def _request_send(*, request: ExternalEvaluationRequest, link: str, to: str, name: str) -> None:
+def _request_email_queue(
+    *, request: ExternalEvaluationRequest, link: str, to: str, name: str
+) -> None:
     context = {
         "request": request,
         "fellow_name": request.fellow.user.display_name,
@@ -137,17 +139,29 @@ def _request_send(*, request: ExternalEvaluationRequest, link: str, to: str, nam
         "is_patient": request.is_patient,
         "self_request": request.requested_by_id == request.fellow.user_id,
     }
-    message = EmailMultiAlternatives(
-        subject=f"[Fellowship] Please evaluate {context['fellow_name']} ({request.program.name})",
-        body=render_to_string("evaluators/email/request.txt", context),
-        to=[to],
+    outbox.email_queue(
+        outbox.OutgoingEmail(
+            key=f"evaluation-request:{request.pk}:1",
+            to=to,
+            subject=(
+                f"[Fellowship] Please evaluate {context['fellow_name']} ({request.program.name})"
+            ),
+            body=render_to_string("evaluators/email/request.txt", context),
+            html=render_to_string("evaluators/email/request.html", context),
+            program_id=request.program_id,
+            source=SENT_SOURCE,
+            source_id=request.pk,
+            # A patient's address is never kept (see external_request_create).
+            forget_address=request.is_patient,
+        )
     )
-    message.attach_alternative(
-        render_to_string("evaluators/email/request.html", context), "text/html"
+
+
+def external_request_mark_sent(request_id: int, sent_at: datetime) -> None:
+    """The outbox's word that the request's email has left (registered in apps.py)."""
+    ExternalEvaluationRequest.objects.filter(pk=request_id, sent_at__isnull=True).update(
+        sent_at=sent_at, updated_at=sent_at
     )
-    message.send()
-    now = timezone.now()
-    ExternalEvaluationRequest.objects.filter(pk=request.pk).update(sent_at=now, updated_at=now)
 
 
 def external_request_revoke(
@@ -225,7 +239,7 @@ def _screen(narrative: str, *, field: str = "narrative") -> str:
         raise ValidationError(
             {
                 field: [
-                    p.replace("The note", "The comment").replace("Notes", "Comments")
+                    p.replace("This looks", "The comment looks").replace("Text here", "Comments")
                     for p in problems
                 ]
             }

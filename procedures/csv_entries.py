@@ -10,9 +10,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from core.csv import CsvPreview, TableShape, read_table
+from core.fields import screened_field_problems
 
 from .models import Guidance, ProcedureLogEntry
-from .phi import identifier_problems
 
 Entry = ProcedureLogEntry
 MAX_BYTES = 256 * 1024
@@ -199,6 +199,8 @@ def _check_row(row: EntryRow, procedure_types, supervisors, today: datetime.date
     note = values.get("note", "")
     if len(note) > 200:
         row.add("note", "the note is longer than 200 characters")
-    for problem in identifier_problems(note):
-        row.add("note", problem)
     cleaned["note"] = note
+    # Every screened text field of an entry (the note, the level), as full_clean would.
+    for name, problems in screened_field_problems(ProcedureLogEntry, cleaned).items():
+        for problem in problems:
+            row.add(name, problem)

@@ -74,7 +74,7 @@ def demo_procedures_seed(*, program: Program, since: datetime.date) -> int:
 
 def _seed_entries(program: Program, types: dict, since: datetime.date) -> int:
     rng = random.Random(2026)  # noqa: S311 (repeatable demo data, not a secret)
-    today = timezone.localdate()
+    today = program.today()
     fellows = list(
         Membership.objects.filter(program=program, role=Membership.Role.FELLOW, is_active=True)
         .select_related("user")

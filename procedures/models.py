@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from core.fields import ScreenedCharField
 from core.models import TimeStampedModel
 from curriculum.models import Membership, Program
 
@@ -25,7 +26,7 @@ class ProcedureCategory(TimeStampedModel):
     program = models.ForeignKey(
         Program, on_delete=models.PROTECT, related_name="procedure_categories"
     )
-    name = models.CharField(max_length=120)
+    name = ScreenedCharField(max_length=120)
     order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -45,11 +46,16 @@ class ProcedureType(TimeStampedModel):
     """One procedure of the program's catalogue. Retiring it (``is_active=False``) hides it from
     new entries and keeps every entry already logged against it."""
 
+    # Text fields deliberately not screened for patient identifiers (core.fields), and why.
+    SCREENING_EXEMPT = {
+        "allowed_guidance": "a list of Guidance codes (validated)",
+    }
+
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="procedure_types")
     category = models.ForeignKey(
         ProcedureCategory, on_delete=models.PROTECT, related_name="procedure_types"
     )
-    name = models.CharField(max_length=160)
+    name = ScreenedCharField(max_length=160)
     allowed_guidance = models.JSONField(
         default=list, help_text="Guidance modalities this procedure may be logged with."
     )
@@ -71,6 +77,11 @@ class ProcedureType(TimeStampedModel):
 class ProcedureTarget(TimeStampedModel):
     """A program-set minimum: a count of entries of one type or of one category, optionally only
     those where the fellow had a given role. There are no national minimums in pain medicine."""
+
+    # Text fields deliberately not screened for patient identifiers (core.fields), and why.
+    SCREENING_EXEMPT = {
+        "role": "a ProcedureLogEntry.Role code or empty",
+    }
 
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="procedure_targets")
     procedure_type = models.ForeignKey(
@@ -179,7 +190,7 @@ class ProcedureLogEntry(TimeStampedModel):
     procedure_type = models.ForeignKey(
         ProcedureType, on_delete=models.PROTECT, related_name="entries"
     )
-    level = models.CharField(max_length=20, blank=True, help_text="Spinal level, e.g. L4-L5.")
+    level = ScreenedCharField(max_length=20, blank=True, help_text="Spinal level, e.g. L4-L5.")
     laterality = models.CharField(max_length=10, choices=Laterality.choices, blank=True)
     guidance = models.CharField(max_length=20, choices=Guidance.choices)
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.PERFORMED)
@@ -193,7 +204,7 @@ class ProcedureLogEntry(TimeStampedModel):
         max_length=20, choices=Complication.choices, default=Complication.NONE
     )
     age_band = models.CharField(max_length=10, choices=AgeBand.choices)
-    note = models.CharField(
+    note = ScreenedCharField(
         max_length=200, blank=True, help_text="Optional. Never a name, record number or birth date."
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
@@ -205,7 +216,7 @@ class ProcedureLogEntry(TimeStampedModel):
         related_name="verified_procedure_entries",
     )
     verified_at = models.DateTimeField(null=True, blank=True)
-    return_reason = models.CharField(max_length=300, blank=True)
+    return_reason = ScreenedCharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["-performed_on", "-pk"]
@@ -239,6 +250,11 @@ class ProcedureLogEntry(TimeStampedModel):
 class ProcedureEntryEvent(TimeStampedModel):
     """What happened to an entry, by whom: the record behind verification and reopening."""
 
+    # Text fields deliberately not screened for patient identifiers (core.fields), and why.
+    SCREENING_EXEMPT = {
+        "summary": "written by the app from the entry's screened fields",
+    }
+
     class Action(models.TextChoices):
         CREATED = "created", "Logged"
         EDITED = "edited", "Edited"
@@ -254,7 +270,7 @@ class ProcedureEntryEvent(TimeStampedModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="procedure_entry_events"
     )
     action = models.CharField(max_length=20, choices=Action.choices)
-    reason = models.CharField(max_length=300, blank=True)
+    reason = ScreenedCharField(max_length=300, blank=True)
     summary = models.CharField(
         max_length=300, blank=True, help_text="What the entry was, kept when it is deleted."
     )

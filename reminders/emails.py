@@ -18,6 +18,8 @@ def message_id(delivery: Delivery) -> str:
 
 
 def build_message(delivery: Delivery, reminders: list[Reminder]) -> EmailMultiAlternatives:
+    if delivery.kind == Delivery.Kind.TRANSACTIONAL:
+        return _transactional_message(delivery)
     items = [
         {
             "reminder": reminder,
@@ -51,4 +53,17 @@ def build_message(delivery: Delivery, reminders: list[Reminder]) -> EmailMultiAl
     message.attach_alternative(
         render_to_string("reminders/email/reminder.html", context), "text/html"
     )
+    return message
+
+
+def _transactional_message(delivery: Delivery) -> EmailMultiAlternatives:
+    """A one-off email as its app rendered it when queuing (``core.outbox``)."""
+    message = EmailMultiAlternatives(
+        subject=delivery.subject,
+        body=delivery.body_text,
+        to=[delivery.to_email],
+        headers={"Message-ID": message_id(delivery)},
+    )
+    if delivery.body_html:
+        message.attach_alternative(delivery.body_html, "text/html")
     return message

@@ -1,11 +1,13 @@
 """Milestone reminders: the program's settings, each person's preferences, the ledger and emails.
 
 ``Reminder`` is the ledger and the in-app notification at once: one row per (recipient, kind,
-object, period), written before anything is sent. ``Delivery`` is one email (a single reminder, or
-a person's daily digest) moving pending -> sending -> sent, or failed after its last retry. See
-``reminders.services.delivery`` for what happens when a worker dies halfway.
+object, period), written before anything is sent. ``Delivery`` is one email (a single reminder, a
+person's daily digest, or a one-off email another app queued through ``core.outbox``) moving
+pending -> sending -> sent, or failed after its last retry. See ``reminders.services.delivery``
+for what happens when a worker dies halfway.
 """
 
+import hashlib
 import secrets
 
 from django.conf import settings
@@ -35,6 +37,11 @@ def validate_check_months(value) -> None:
 class ReminderSettings(TimeStampedModel):
     """What the program's director decides about reminders; a program without a row uses the
     defaults below (``ReminderSettings.for_program``)."""
+
+    # Text fields deliberately not screened for patient identifiers (core.fields), and why.
+    SCREENING_EXEMPT = {
+        "target_check_months": "a list of month numbers (validated)",
+    }
 
     program = models.OneToOneField(
         Program, on_delete=models.CASCADE, related_name="reminder_settings"
@@ -112,8 +119,20 @@ def new_calendar_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+def calendar_token_hash(token: str) -> str:
+    """What is stored of a calendar link's secret (as ``Invitation.token_hash``): a leaked
+    database or export opens nobody's calendar."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
 class NotificationPreference(TimeStampedModel):
     """How one person wants to hear about reminders, in every program they belong to."""
+
+    # Text fields deliberately not screened for patient identifiers (core.fields), and why.
+    SCREENING_EXEMPT = {
+        "muted_kinds": "a list of reminder-kind codes",
+        "calendar_token_hash": "a hash the app computes",
+    }
 
     class Delivery(models.TextChoices):
         DIGEST = "digest", "One daily digest"
@@ -129,7 +148,8 @@ class NotificationPreference(TimeStampedModel):
         help_text="Hour of the day (program time) after which the daily digest is sent.",
     )
     muted_kinds = models.JSONField(default=list, blank=True, validators=[validate_muted_kinds])
-    calendar_token = models.CharField(max_length=64, blank=True, default="")
+    # SHA-256 of the private calendar link's secret; empty when the feed is off.
+    calendar_token_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     class Meta:
         constraints = [
@@ -142,26 +162,51 @@ class NotificationPreference(TimeStampedModel):
                 name="reminders_preference_delivery_valid",
             ),
             models.UniqueConstraint(
-                fields=["calendar_token"],
-                condition=~Q(calendar_token=""),
-                name="reminders_preference_unique_calendar_token",
+                fields=["calendar_token_hash"],
+                condition=~Q(calendar_token_hash=""),
+                name="reminders_preference_unique_calendar_token_hash",
             ),
         ]
 
     def __str__(self) -> str:
         return f"Notification preferences of {self.user}"
 
+    @property
+    def calendar_token(self) -> str:
+        """The link's secret, only on the instance that was just given it (it is never stored
+        nor read back); empty otherwise."""
+        return getattr(self, "_calendar_token", "")
+
+    @calendar_token.setter
+    def calendar_token(self, token: str) -> None:
+        self._calendar_token = token
+        self.calendar_token_hash = calendar_token_hash(token) if token else ""
+
 
 class Delivery(TimeStampedModel):
-    """One email: a single reminder (``immediate``) or a person's daily ``digest``.
+    """One email: a single reminder (``immediate``), a person's daily ``digest``, or a
+    ``transactional`` email another app queued through ``core.outbox`` (an invitation, an
+    evaluation request), which carries its own address, subject and body.
 
-    ``key`` makes creating it idempotent ("reminder:<id>" or "digest:<user>:<date>"); the
-    partial unique constraint holds "at most one digest per person per day" in the database.
+    ``key`` makes creating it idempotent ("reminder:<id>", "digest:<user>:<date>",
+    "invitation:<id>:<n>"); the partial unique constraint holds "at most one digest per person
+    per day" in the database. A transactional body holds a live link: it is erased once sent.
     """
+
+    # Text fields deliberately not screened for patient identifiers (core.fields), and why.
+    SCREENING_EXEMPT = {
+        "key": "a machine key the app builds",
+        "last_error": "the mail server's error text",
+        "subject": "an email the app writes from screened records",
+        "body_text": "an email the app writes from screened records",
+        "body_html": "an email the app writes from screened records",
+        "source": "a machine key the app builds",
+    }
 
     class Kind(models.TextChoices):
         IMMEDIATE = "immediate", "Single reminder"
         DIGEST = "digest", "Daily digest"
+        TRANSACTIONAL = "transactional", "One-off email"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Waiting to be sent"
@@ -170,10 +215,28 @@ class Delivery(TimeStampedModel):
         FAILED = "failed", "Failed"
 
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reminder_deliveries"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="reminder_deliveries",
+        null=True,
+        blank=True,
+        help_text="Empty for a one-off email to someone without an account.",
     )
-    kind = models.CharField(max_length=10, choices=Kind.choices)
+    kind = models.CharField(max_length=15, choices=Kind.choices)
     key = models.CharField(max_length=100, unique=True)
+    # One-off emails only: the program they are about, and what to send.
+    program = models.ForeignKey(
+        Program, on_delete=models.PROTECT, null=True, blank=True, related_name="deliveries"
+    )
+    to_email = models.EmailField(blank=True)
+    subject = models.CharField(max_length=250, blank=True)
+    body_text = models.TextField(blank=True)
+    body_html = models.TextField(blank=True)
+    source = models.CharField(max_length=40, blank=True, help_text="e.g. evaluators.request")
+    source_id = models.PositiveBigIntegerField(null=True, blank=True)
+    forget_address = models.BooleanField(
+        default=False, help_text="Erase the address once the email has left or is given up."
+    )
     digest_date = models.DateField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -193,8 +256,16 @@ class Delivery(TimeStampedModel):
                 name="reminders_delivery_one_digest_per_day",
             ),
             models.CheckConstraint(
-                condition=Q(kind="immediate") | Q(digest_date__isnull=False),
+                condition=~Q(kind="digest") | Q(digest_date__isnull=False),
                 name="reminders_delivery_digest_has_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="transactional") | Q(recipient__isnull=False),
+                name="reminders_delivery_reminder_has_recipient",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=["immediate", "digest", "transactional"]),
+                name="reminders_delivery_kind_valid",
             ),
             models.CheckConstraint(
                 condition=Q(status__in=["pending", "sending", "sent", "failed"]),
@@ -208,7 +279,8 @@ class Delivery(TimeStampedModel):
         indexes = [models.Index(fields=["status", "next_attempt_at"])]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} to {self.recipient} ({self.get_status_display()})"
+        to = self.recipient if self.recipient_id else (self.to_email or "an erased address")
+        return f"{self.get_kind_display()} to {to} ({self.get_status_display()})"
 
 
 class Reminder(TimeStampedModel):
@@ -217,6 +289,13 @@ class Reminder(TimeStampedModel):
     It is also the in-app notification (``read_at``). ``subject`` and ``url_path`` are written
     by the sweep so that sending needs no further lookups; no patient data is ever part of them.
     """
+
+    # Text fields deliberately not screened for patient identifiers (core.fields), and why.
+    SCREENING_EXEMPT = {
+        "period": "a machine key the app builds",
+        "subject": "written by the app from screened titles",
+        "url_path": "a path the app builds",
+    }
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Waiting to be emailed"

@@ -8,7 +8,7 @@ from assessments.models import Assessment
 from curriculum.models import Membership, Program
 from trainees.models import Deadline
 
-from .models import NotificationPreference, Reminder
+from .models import Delivery, NotificationPreference, Reminder, calendar_token_hash
 from .permissions import can_manage_reminders
 
 
@@ -64,6 +64,27 @@ def ledger_counts(*, user, program: Program) -> dict[str, int]:
     )
 
 
+def failed_delivery_list(*, user, program: Program) -> QuerySet[Delivery]:
+    """Failed emails of the program that still have something to send, for its director: the
+    emails of its reminders and its one-off emails (invitations, evaluation requests)."""
+    if not can_manage_reminders(user, program):
+        return Delivery.objects.none()
+    one_off = Q(kind=Delivery.Kind.TRANSACTIONAL, program=program) & ~Q(body_text="")
+    of_reminders = Q(reminders__program=program, reminders__status=Reminder.Status.FAILED)
+    return Delivery.objects.filter(one_off | of_reminders, status=Delivery.Status.FAILED).distinct()
+
+
+def failed_email_list(*, user, program: Program, limit: int = 20) -> list[Delivery]:
+    """The program's one-off emails that failed (they have no reminder row to show them)."""
+    if not can_manage_reminders(user, program):
+        return []
+    return list(
+        Delivery.objects.filter(
+            kind=Delivery.Kind.TRANSACTIONAL, program=program, status=Delivery.Status.FAILED
+        ).order_by("-created_at", "-pk")[:limit]
+    )
+
+
 def coming_deadline_list(
     *, user, program: Program, days: int = 30, limit: int = 20
 ) -> list[Deadline]:
@@ -81,11 +102,14 @@ def coming_deadline_list(
 
 
 def calendar_owner(*, token: str):
-    """The user whose private feed this token opens, or None (blank or revoked tokens)."""
+    """The user whose private feed this token opens, or None (blank or revoked tokens).
+    Found by the token's hash: only the hash is stored."""
     if not token:
         return None
     pref = (
-        NotificationPreference.objects.filter(calendar_token=token, user__is_active=True)
+        NotificationPreference.objects.filter(
+            calendar_token_hash=calendar_token_hash(token), user__is_active=True
+        )
         .select_related("user")
         .first()
     )

@@ -14,6 +14,11 @@ urlpatterns = [
     path(P + "reminders/", views.director_reminders, name="director_reminders"),
     path(P + "reminders/settings/", views.reminder_settings, name="reminder_settings"),
     path(
+        P + "reminders/retry-failed/",
+        views.deliveries_retry_failed,
+        name="deliveries_retry_failed",
+    ),
+    path(
         P + "reminders/<int:reminder_id>/send-now/",
         views.reminder_send_now,
         name="reminder_send_now",

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -24,6 +25,8 @@ from .selectors import (
     calendar_items,
     calendar_owner,
     coming_deadline_list,
+    failed_delivery_list,
+    failed_email_list,
     ledger_counts,
     ledger_list,
     notification_list,
@@ -33,6 +36,7 @@ from .services import delivery as delivery_services
 from .services import preferences as services
 
 PAGE_SIZE = 25
+CALENDAR_LINK_SESSION_KEY = "reminders:new-calendar-link"
 
 
 def _member_program(request: HttpRequest, program_id: int):
@@ -111,26 +115,30 @@ def preferences(request: HttpRequest, program_id: int) -> HttpResponse:
 
 
 def calendar_settings(request: HttpRequest, program_id: int) -> HttpResponse:
-    """The private calendar link: show it, make a new one (revoking the old), or turn it off."""
+    """The private calendar link: make one (revoking the old) and see it once, or turn it off.
+
+    Only the link's hash is stored, so a new link is shown on the next page only, carried there
+    in this session and dropped from it as it is shown (as evaluators show a patient's link)."""
     program = _member_program(request, program_id)
     if request.method == "POST":
         action = request.POST.get("action")
         if action == "reset":
-            services.calendar_token_reset(actor=request.user)
+            pref = services.calendar_token_reset(actor=request.user)
+            request.session[CALENDAR_LINK_SESSION_KEY] = absolute(
+                reverse("reminders:calendar_feed", kwargs={"token": pref.calendar_token})
+            )
             messages.success(request, "Your new calendar link is ready; the old one is revoked.")
         elif action == "revoke":
+            request.session.pop(CALENDAR_LINK_SESSION_KEY, None)
             services.calendar_token_revoke(actor=request.user)
             messages.success(request, "Your calendar link is turned off.")
         else:
             messages.error(request, "Choose what to do with the link.")
         return redirect("reminders:calendar_settings", program_id=program.pk)
     pref = services.preference_get(user=request.user)
-    feed_url = ""
-    if pref.calendar_token:
-        feed_url = absolute(
-            reverse("reminders:calendar_feed", kwargs={"token": pref.calendar_token})
-        )
-    context = {"program": program, "feed_url": feed_url}
+    has_link = bool(pref.calendar_token_hash)
+    feed_url = request.session.pop(CALENDAR_LINK_SESSION_KEY, "") if has_link else ""
+    context = {"program": program, "feed_url": feed_url, "has_link": has_link}
     return render(request, "reminders/calendar_settings.html", context)
 
 
@@ -188,8 +196,28 @@ def director_reminders(request: HttpRequest, program_id: int) -> HttpResponse:
         "reminder_page": page,
         "coming": coming_deadline_list(user=request.user, program=program),
         "settings_row": ReminderSettings.for_program(program),
+        "failed_count": failed_delivery_list(user=request.user, program=program).count(),
+        "failed_emails": failed_email_list(user=request.user, program=program),
     }
     return render(request, "reminders/director_reminders.html", context)
+
+
+@require_POST
+def deliveries_retry_failed(request: HttpRequest, program_id: int) -> HttpResponse:
+    """One click: every failed email of the program gets a fresh round of retries."""
+    program = _director_program(request, program_id)
+    try:
+        count = delivery_services.deliveries_retry_failed(actor=request.user, program=program)
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+    else:
+        if count:
+            messages.success(request, f"Trying {count} failed email{pluralize(count)} again now.")
+        else:
+            messages.info(request, "No failed emails to try again.")
+    return redirect(
+        f"{reverse('reminders:director_reminders', kwargs={'program_id': program.pk})}?show=failed"
+    )
 
 
 @require_POST

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+import factory.random
 import pytest
 from django.conf import settings
 from django.core.cache import cache
@@ -12,6 +13,9 @@ from tests.accounts.factories import UserFactory
 from tests.curriculum.factories import MembershipFactory, ProgramFactory
 
 Role = Membership.Role
+# Factory data (names from Faker) is the same on every run: a run must not pass or fail by the
+# names it happened to draw.
+factory.random.reseed_random("fellowship")
 
 
 def pytest_sessionstart(session) -> None:

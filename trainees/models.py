@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 
+from core.fields import ScreenedCharField
 from core.models import TimeStampedModel
 from curriculum.models import Membership, Program, Rotation
 
@@ -68,7 +69,7 @@ class Cohort(TimeStampedModel):
     academic_year = models.ForeignKey(
         AcademicYear, on_delete=models.PROTECT, related_name="cohorts"
     )
-    name = models.CharField(max_length=100)
+    name = ScreenedCharField(max_length=100)
 
     class Meta:
         ordering = ["program", "-academic_year__start_date", "name"]
@@ -182,8 +183,8 @@ class MedicalEducation(TimeStampedModel):
         Membership, on_delete=models.PROTECT, related_name="medical_education"
     )
     degree = models.CharField(max_length=10, choices=Degree.choices)
-    school = models.CharField(max_length=200)
-    country = models.CharField(max_length=100)
+    school = ScreenedCharField(max_length=200)
+    country = ScreenedCharField(max_length=100)
     graduation_year = models.PositiveSmallIntegerField()
 
     class Meta:
@@ -231,7 +232,7 @@ class Residency(TimeStampedModel):
         Membership, on_delete=models.PROTECT, related_name="residency"
     )
     specialty = models.CharField(max_length=30, choices=Specialty.choices)
-    program_name = models.CharField("residency program", max_length=200)
+    program_name = ScreenedCharField("residency program", max_length=200)
     completion_year = models.PositiveSmallIntegerField()
     board_status = models.CharField(max_length=20, choices=BoardStatus.choices)
 
@@ -311,6 +312,11 @@ class Deadline(TimeStampedModel):
     edited (``is_edited``) is kept when the calendar is regenerated.
     """
 
+    # Text fields deliberately not screened for patient identifiers (core.fields), and why.
+    SCREENING_EXEMPT = {
+        "key": "a machine key the app builds",
+    }
+
     class Kind(models.TextChoices):
         CCC_REVIEW = "ccc_review", "Semiannual CCC milestone review"
         ROTATION_EVALUATION = "rotation_evaluation", "End-of-rotation evaluation"
@@ -322,7 +328,7 @@ class Deadline(TimeStampedModel):
         AcademicYear, on_delete=models.PROTECT, related_name="deadlines"
     )
     kind = models.CharField(max_length=30, choices=Kind.choices)
-    title = models.CharField(max_length=200)
+    title = ScreenedCharField(max_length=200)
     due_date = models.DateField()
     enrolment = models.ForeignKey(
         Enrolment, on_delete=models.PROTECT, null=True, blank=True, related_name="deadlines"

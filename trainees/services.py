@@ -367,7 +367,7 @@ def calendar_generate(*, actor, academic_year: AcademicYear) -> CalendarResult:
             if deadline is None:
                 deadline = Deadline(program=program, key=key)
                 _apply_plan(deadline, planned, academic_year)
-                deadline.full_clean()
+                deadline.full_clean(exclude=GENERATED_TITLE)
                 deadline.save()
                 created += 1
                 continue
@@ -380,7 +380,7 @@ def calendar_generate(*, actor, academic_year: AcademicYear) -> CalendarResult:
             if any(getattr(deadline, field) != value for field, value in values.items()):
                 for field, value in values.items():
                     setattr(deadline, field, value)
-                deadline.full_clean()
+                deadline.full_clean(exclude=GENERATED_TITLE)
                 deadline.save()
                 updated += 1
         for deadline in existing.values():  # generated, but its source is gone
@@ -394,11 +394,16 @@ def calendar_generate(*, actor, academic_year: AcademicYear) -> CalendarResult:
     return CalendarResult(created=created, updated=updated, deleted=deleted, kept=kept)
 
 
+# A generated title is a (screened) rotation name and a member's own name, which is exempt by
+# design: screening it again would refuse the schedule of a fellow whose name reads "Ms. Ávila".
+GENERATED_TITLE = ["title"]
+
+
 def _plan_values(planned: _PlannedDeadline, academic_year: AcademicYear) -> dict:
     return {
         "academic_year": academic_year,
         "kind": planned.kind,
-        "title": planned.title,
+        "title": planned.title[: Deadline._meta.get_field("title").max_length],
         "due_date": planned.due_date,
         "enrolment": planned.enrolment,
         "schedule_block": planned.schedule_block,

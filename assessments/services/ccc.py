@@ -3,13 +3,12 @@
 A review period (mid-year or year-end of an academic year) gets one draft review per enrolled
 fellow in one click. Committee members record a consensus level for every subcompetency of the
 milestone set; the director finalises the review by signing it (identity re-confirmed as for an
-assessment), which stores the packet's figures as a snapshot and a ``Signature`` holding the
-SHA-256 of ``ccc_review_content``. A finalised review never changes.
+assessment), which stores the packet's figures as a snapshot and a sealed ``Signature`` of
+``ccc_review_content`` (``signing.signature_create``). A finalised review never changes.
 """
 
 import calendar
 import datetime
-from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -29,7 +28,8 @@ from ..selectors import (
     milestone_set_subcompetencies,
     period_milestone_set,
 )
-from ..signing import CCC_SIGNATURE_MEANING, ccc_review_content, confirm_identity, content_hash
+from ..signing import confirm_identity
+from .signing import SignatureProblem, signature_create, signature_verify_all
 from .workflow import NOT_ASSESSABLE, parse_rating
 
 Kind = ReviewPeriod.Kind
@@ -296,16 +296,7 @@ def ccc_review_finalise(
     review.finalised_at = now
     review.full_clean()
     review.save(update_fields=["packet_snapshot", "status", "finalised_at", "updated_at"])
-    signature = Signature(
-        ccc_review=review,
-        signer=actor,
-        signed_at=now,
-        meaning=CCC_SIGNATURE_MEANING,
-        method=method,
-        content_hash=content_hash(ccc_review_content(review)),
-    )
-    signature.full_clean()
-    signature.save()
+    signature = signature_create(record=review, signer=actor, signed_at=now, method=method)
     audit_record(
         actor=actor,
         action="ccc_review.finalise",
@@ -315,59 +306,12 @@ def ccc_review_finalise(
             "status": [CCCReview.Status.DRAFT, CCCReview.Status.FINALISED],
             "signature": [None, signature.pk],
             "content_hash": [None, signature.content_hash],
+            "seal": [None, signature.seal],
         },
     )
     return signature
 
 
-@dataclass
-class SignedRecordProblem:
-    """A signed CCC review or summative evaluation that no longer matches what was signed."""
-
-    description: str  # e.g. "CCC review 12 (Mid-year review 2026-2027 for Dr. A)"
-    signature: Signature | None
-    expected: str
-    found: str
-    reason: str = "content changed since it was signed"
-
-
-def ccc_signature_verify_all() -> list[SignedRecordProblem]:
-    """Recompute the hash of every finalised CCC review; report mismatches, a signature whose
-    review is no longer finalised, and a finalised review without a signature."""
-    problems = []
-    levels = Prefetch("levels", queryset=ConsensusLevel.objects.select_related("subcompetency"))
-    signatures = (
-        Signature.objects.filter(ccc_review__isnull=False)
-        .select_related("signer", "ccc_review__period__academic_year", "ccc_review__fellow__user")
-        .prefetch_related(Prefetch("ccc_review__levels", queryset=levels.queryset))
-        .order_by("pk")
-    )
-    for signature in signatures.iterator(chunk_size=500):
-        review = signature.ccc_review
-        found = content_hash(ccc_review_content(review))
-        label = f"CCC review {review.pk} ({review.period} for {review.fellow.user})"
-        if found != signature.content_hash:
-            problems.append(SignedRecordProblem(label, signature, signature.content_hash, found))
-        elif not review.is_finalised:
-            problems.append(
-                SignedRecordProblem(
-                    label,
-                    signature,
-                    signature.content_hash,
-                    found,
-                    reason="signed but now marked draft",
-                )
-            )
-    unsigned = (
-        CCCReview.objects.filter(status=CCCReview.Status.FINALISED, signatures__isnull=True)
-        .select_related("period__academic_year", "fellow__user")
-        .prefetch_related(levels)
-        .order_by("pk")
-    )
-    for review in unsigned.iterator(chunk_size=500):
-        label = f"CCC review {review.pk} ({review.period} for {review.fellow.user})"
-        found = content_hash(ccc_review_content(review))
-        problems.append(
-            SignedRecordProblem(label, None, "", found, reason="finalised but has no signature")
-        )
-    return problems
+def ccc_signature_verify_all() -> list[SignatureProblem]:
+    """The CCC reviews' part of ``signing.signature_verify_all``."""
+    return signature_verify_all(kind="ccc_review")

@@ -10,7 +10,8 @@ from curriculum.models import Membership
 
 from ..models import Signature, SummativeEvaluation
 from ..selectors import can_write_summative
-from ..signing import SUMMATIVE_SIGNATURE_MEANING, confirm_identity, content_hash, summative_content
+from ..signing import confirm_identity
+from .signing import SignatureProblem, signature_create, signature_verify_all
 
 NARRATIVE_MAX_LENGTH = 20000
 
@@ -86,16 +87,7 @@ def summative_sign(
     evaluation.signed_at = now
     evaluation.full_clean()
     evaluation.save(update_fields=["author", "status", "signed_at", "updated_at"])
-    signature = Signature(
-        summative_evaluation=evaluation,
-        signer=actor,
-        signed_at=now,
-        meaning=SUMMATIVE_SIGNATURE_MEANING,
-        method=method,
-        content_hash=content_hash(summative_content(evaluation)),
-    )
-    signature.full_clean()
-    signature.save()
+    signature = signature_create(record=evaluation, signer=actor, signed_at=now, method=method)
     audit_record(
         actor=actor,
         action="summative_evaluation.sign",
@@ -104,49 +96,12 @@ def summative_sign(
             "status": [SummativeEvaluation.Status.DRAFT, SummativeEvaluation.Status.SIGNED],
             "signature": [None, signature.pk],
             "content_hash": [None, signature.content_hash],
+            "seal": [None, signature.seal],
         },
     )
     return signature
 
 
-def summative_signature_verify_all() -> list:
-    """Recompute the hash of every signed summative evaluation; report mismatches, a signature
-    whose evaluation is no longer signed, and a signed evaluation without a signature."""
-    from .ccc import SignedRecordProblem
-
-    problems = []
-    signatures = (
-        Signature.objects.filter(summative_evaluation__isnull=False)
-        .select_related("signer", "summative_evaluation__fellow__user")
-        .order_by("pk")
-    )
-    for signature in signatures.iterator(chunk_size=500):
-        evaluation = signature.summative_evaluation
-        found = content_hash(summative_content(evaluation))
-        label = f"Summative evaluation {evaluation.pk} (of {evaluation.fellow.user})"
-        if found != signature.content_hash:
-            problems.append(SignedRecordProblem(label, signature, signature.content_hash, found))
-        elif not evaluation.is_signed:
-            problems.append(
-                SignedRecordProblem(
-                    label,
-                    signature,
-                    signature.content_hash,
-                    found,
-                    reason="signed but now marked draft",
-                )
-            )
-    unsigned = (
-        SummativeEvaluation.objects.filter(
-            status=SummativeEvaluation.Status.SIGNED, signatures__isnull=True
-        )
-        .select_related("fellow__user")
-        .order_by("pk")
-    )
-    for evaluation in unsigned.iterator(chunk_size=500):
-        label = f"Summative evaluation {evaluation.pk} (of {evaluation.fellow.user})"
-        found = content_hash(summative_content(evaluation))
-        problems.append(
-            SignedRecordProblem(label, None, "", found, reason="signed but has no signature")
-        )
-    return problems
+def summative_signature_verify_all() -> list[SignatureProblem]:
+    """The summative evaluations' part of ``signing.signature_verify_all``."""
+    return signature_verify_all(kind="summative_evaluation")

@@ -11,7 +11,8 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count
+from django.db.models import Count, Q
+from django.utils import timezone
 
 from audit.services import audit_record
 from curriculum.models import Membership, MilestoneSet, Program
@@ -83,6 +84,35 @@ def template_create(
     return _save_template(template, subs)
 
 
+def _refuse_changing_signed_meaning(
+    template: AssessmentTemplate, *, kind: str, milestone_set: MilestoneSet
+) -> None:
+    errors = {}
+    if kind != template.kind:
+        errors["kind"] = "kind"
+    if milestone_set.pk != template.milestone_set_id:
+        errors["milestone_set"] = "milestone set"
+    if not errors:
+        return
+    signed = (
+        template.assessments.filter(
+            Q(status__in=Assessment.LOCKED_STATUSES) | Q(signatures__isnull=False)
+        )
+        .distinct()
+        .count()
+    )
+    if signed:
+        raise ValidationError(
+            {
+                name: f"{signed} signed assessment(s) use this form, and its {what} is part of "
+                "what their assessors signed, so it can no longer change. Version the form "
+                "instead: create a new form with the new settings (the same subcompetencies "
+                "can be chosen) and take this one out of use."
+                for name, what in errors.items()
+            }
+        )
+
+
 @transaction.atomic
 def template_update(
     *,
@@ -97,10 +127,15 @@ def template_update(
 ) -> AssessmentTemplate:
     """The director edits a form. Signed assessments keep their own ratings (and their hash), so
     changing the list only affects what is asked from now on; deactivating hides it from requests.
+
+    The form's kind and milestone set are part of what every assessor signed on it, so once it
+    has a signed assessment they are refused: make a new form (a new version) instead.
     """
+    # Locked before the check: a signature being made waits for this edit, or this for it.
     template = AssessmentTemplate.objects.select_for_update().get(pk=template.pk)
     if not can_manage_templates(actor, template.program):
         raise PermissionDenied("Only the program director edits assessment forms.")
+    _refuse_changing_signed_meaning(template, kind=kind, milestone_set=milestone_set)
     subs = _check_template_fields(
         program=template.program, milestone_set=milestone_set, subcompetencies=subcompetencies
     )
@@ -329,9 +364,10 @@ def _rotation_assessor(block, program: Program, directors: dict) -> Membership |
     return directors[program.pk]
 
 
-def rotation_evaluations_create(*, today: datetime.date) -> int:
+def rotation_evaluations_create(*, today: datetime.date | None = None) -> int:
     """Create the end-of-rotation evaluation of every block that ended before ``today`` (within the
     last 60 days) and has none yet; returns how many were created. Safe to run any number of times.
+    Without ``today``, each program's own date in its time zone.
 
     The models hold no rotation-to-faculty link, so the assessor is the faculty member (or the
     director) who supervised most of the fellow's logged procedures during the block, ties to the
@@ -343,10 +379,14 @@ def rotation_evaluations_create(*, today: datetime.date) -> int:
     """
     from trainees.models import Deadline, Enrolment, ScheduleBlock
 
+    lookback = datetime.timedelta(days=ROTATION_LOOKBACK_DAYS)
+    # No program's date is more than a day from the server's: narrow per program below.
+    latest = today or timezone.localdate() + datetime.timedelta(days=1)
+    earliest = today or timezone.localdate() - datetime.timedelta(days=1)
     blocks = (
         ScheduleBlock.objects.filter(
-            end_date__lt=today,
-            end_date__gte=today - datetime.timedelta(days=ROTATION_LOOKBACK_DAYS),
+            end_date__lt=latest,
+            end_date__gte=earliest - lookback,
             enrolment__membership__is_active=True,
         )
         .exclude(enrolment__status=Enrolment.Status.WITHDRAWN)
@@ -355,9 +395,13 @@ def rotation_evaluations_create(*, today: datetime.date) -> int:
     )
     templates: dict[int, AssessmentTemplate | None] = {}
     directors: dict[int, Membership | None] = {}
+    program_days: dict[int, datetime.date] = {}
     created = 0
     for block in blocks:
         program = block.enrolment.cohort.program
+        program_today = today or program_days.setdefault(program.pk, program.today())
+        if not program_today - lookback <= block.end_date < program_today:
+            continue
         if program.pk not in templates:
             templates[program.pk] = (
                 AssessmentTemplate.objects.filter(

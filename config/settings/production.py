@@ -1,9 +1,10 @@
 """Production: every secret and address comes from the environment, with no default.
 
-A missing DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS, DATABASE_URL or REDIS_URL raises
-ImproperlyConfigured, so the process stops at start-up instead of running half-configured.
+A missing DJANGO_SECRET_KEY, DJANGO_SIGNING_KEY, DJANGO_ALLOWED_HOSTS, DATABASE_URL or REDIS_URL
+raises ImproperlyConfigured, so the process stops at start-up instead of running half-configured.
 """
 
+from django.core.exceptions import ImproperlyConfigured
 from psycopg_pool import ConnectionPool
 
 from config import env
@@ -12,20 +13,49 @@ from .base import *  # noqa: F403
 
 DEBUG = False
 SECRET_KEY = env.str_("DJANGO_SECRET_KEY")
+# The key that seals signatures (assessments.signing). Kept apart from SECRET_KEY, and never in
+# the database, so someone who can write to the database still cannot forge or alter a signature.
+SIGNING_KEY = env.str_("DJANGO_SIGNING_KEY")
+if len(SIGNING_KEY) < 32 or SIGNING_KEY == SECRET_KEY:
+    raise ImproperlyConfigured(
+        "DJANGO_SIGNING_KEY must be at least 32 characters and differ from DJANGO_SECRET_KEY."
+    )
 ALLOWED_HOSTS = env.list_("DJANGO_ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env.list_("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 # psycopg 3 connection pool; Django requires CONN_MAX_AGE = 0 with it. ``check`` tests a pooled
 # connection before handing it out, so a PostgreSQL restart costs no failed request once the server
-# is back; ``timeout`` bounds how long a request waits while it is down (it then fails with a 500
-# page, or 503 from /readyz, instead of hanging).
+# is back.
+#
+# While PostgreSQL is down or not answering, a request fails within about 2 s with the 503 page
+# (core.views.server_error) instead of hanging 5-10 s:
+# - ``connect_timeout``: libpq gives up on a server that does not complete the connection (2 s is
+#   libpq's smallest effective value);
+# - pool ``timeout``: how long a request waits for a pooled connection;
+# - pool ``reconnect_timeout``: how long the pool keeps retrying one lost connection in the
+#   background, with back-off (1, 2, 4 s...), before giving up on it. Kept short because the
+#   back-off, not the server, is what delayed recovery (~4.5 s after the server was back): once an
+#   attempt gives up, the next request starts a new one at once.
+# - ``statement_timeout``: no query holds a worker (and its locks) longer than 30 s; gunicorn
+#   would kill the worker at 30 s anyway, leaving the query running. It applies to every process
+#   under these settings, Celery tasks and commands included; none needs longer today. A migration
+#   that does (an index on a large table) fails, rolled back, and is run again with
+#   DJANGO_DB_STATEMENT_TIMEOUT=0 (no limit).
+DB_CONNECT_TIMEOUT = 2  # seconds
+DB_STATEMENT_TIMEOUT = env.int_("DJANGO_DB_STATEMENT_TIMEOUT", default=30)  # seconds, 0 = none
 DATABASES = {"default": env.db_url("DATABASE_URL")}
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["CONN_MAX_AGE"] = 0
-DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+_db_options = DATABASES["default"].setdefault("OPTIONS", {})
+_db_options["connect_timeout"] = DB_CONNECT_TIMEOUT
+_db_options["options"] = " ".join(
+    filter(None, [_db_options.get("options", ""), f"-c statement_timeout={DB_STATEMENT_TIMEOUT}s"])
+)
+_db_options["pool"] = {
     "min_size": env.int_("DJANGO_DB_POOL_MIN", default=2),
     "max_size": env.int_("DJANGO_DB_POOL_MAX", default=10),
-    "timeout": env.int_("DJANGO_DB_POOL_TIMEOUT", default=5),
+    "timeout": env.int_("DJANGO_DB_POOL_TIMEOUT", default=2),
+    "reconnect_timeout": 3,
     "check": ConnectionPool.check_connection,
 }
 

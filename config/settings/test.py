@@ -3,13 +3,22 @@
 from config import env
 
 from .base import *  # noqa: F403
-from .base import REDIS_URL
+from .base import DATABASES, REDIS_URL
 
 SECRET_KEY = "test-only-key-7c1f2e9a4b6d8f0a3c5e7b9d1f2a4c6e8b0d2f4a"  # noqa: S105
+SIGNING_KEY = "test-only-signing-key-3e8b1d6f0a2c4e7b9d1f3a5c7e9b2d4f6a8c0e1b"
 ALLOWED_HOSTS = ["localhost", "127.0.0.1", "testserver"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# pytest-django and `flush` empty tables with TRUNCATE between tests; on PostgreSQL the audit
+# table refuses it unless the session opts out (audit/migrations/0003_refuse_truncate.py).
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = (
+        f"{_options.get('options', '')} -c fellowship.audit_truncate=allow".strip()
+    )
 
 # Unit tests run tasks in-process. The integration tests turn eagerness off and talk to a real
 # worker on Redis, on a queue of their own so a developer's `make run` worker never takes them.

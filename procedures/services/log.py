@@ -10,12 +10,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from audit.services import audit_record, changes_between, field_values
+from core.fields import screened_field_problems
 from curriculum.models import Membership
 
 from ..csv_entries import EARLIEST_DATE, EntryPreview, entries_parse
 from ..models import FavouriteProcedure, ProcedureEntryEvent, ProcedureLogEntry, ProcedureType
 from ..permissions import can_log
-from ..phi import identifier_problems
 
 Entry = ProcedureLogEntry
 Action = ProcedureEntryEvent.Action
@@ -97,8 +97,10 @@ def _field_errors(
     elif performed_on < EARLIEST_DATE:
         add("performed_on", "The date is before 2000.")
 
-    for problem in identifier_problems(note):
-        add("note", problem)
+    # Reported with the other problems, not one round later by full_clean().
+    for name, problems in screened_field_problems(Entry, {"note": note, "level": level}).items():
+        for problem in problems:
+            add(name, problem)
     return errors
 
 

@@ -9,12 +9,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.services import audit_record, audit_record_many
+from core.phi import identifier_problems
 from curriculum.models import Membership, Program
 from curriculum.permissions import has_program_role
 
 from ..models import ProcedureEntryEvent, ProcedureLogEntry
 from ..permissions import can_reopen, can_verify
-from ..phi import identifier_problems
 
 Status = ProcedureLogEntry.Status
 Action = ProcedureEntryEvent.Action

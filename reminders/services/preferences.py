@@ -78,10 +78,13 @@ def preference_update(
 
 @transaction.atomic
 def calendar_token_reset(*, actor) -> NotificationPreference:
-    """A new secret calendar link; the old one stops working at once."""
+    """A new secret calendar link; the old one stops working at once.
+
+    Only its hash is stored: the returned row's ``calendar_token`` is the one chance to show it.
+    """
     pref, _ = NotificationPreference.objects.select_for_update().get_or_create(user=actor)
     pref.calendar_token = new_calendar_token()
-    pref.save(update_fields=["calendar_token", "updated_at"])
+    pref.save(update_fields=["calendar_token_hash", "updated_at"])
     return pref
 
 
@@ -90,7 +93,7 @@ def calendar_token_revoke(*, actor) -> NotificationPreference:
     """Turn the calendar feed off."""
     pref, _ = NotificationPreference.objects.select_for_update().get_or_create(user=actor)
     pref.calendar_token = ""
-    pref.save(update_fields=["calendar_token", "updated_at"])
+    pref.save(update_fields=["calendar_token_hash", "updated_at"])
     return pref
 
 

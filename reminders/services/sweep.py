@@ -12,10 +12,14 @@ two beat processes at once:
    ``reminder:<id>``; the others are gathered, once the person's digest hour has passed in the
    program's time zone, into one digest ``Delivery`` per person per day (a partial unique
    constraint enforces the "one per day"). Both steps are keyed inserts, so re-running is a no-op.
-3. **Enqueue.** Deliveries that are pending (and not waiting for a retry back-off), or stuck in
+3. **Failed ones again.** Deliveries that failed after every retry and are younger than a day
+   get one more attempt an hour after their last (``deliveries_retry_recent_failures``).
+4. **Enqueue.** Deliveries that are pending (and not waiting for a retry back-off), or stuck in
    ``sending`` past the claim lease because a worker died, are stamped ``enqueued_at`` and handed
    to ``deliver_email`` after commit. A crash between commit and enqueue is repaired by the next
-   sweep; an extra task for the same delivery is a no-op (see ``services.delivery``).
+   run; an extra task for the same delivery is a no-op (see ``services.delivery``). This step
+   alone also runs every minute (``reminders.tasks.enqueue_due_deliveries``), so work lost with
+   the broker or a worker is handed over again soon after they are back.
 
 Queries grow with the number of batches, never with the number of fellows: each batch costs a
 fixed handful of queries (candidates, one related lookup, preferences, one insert).
@@ -50,7 +54,7 @@ from ..models import (
     Reminder,
     ReminderSettings,
 )
-from .delivery import deliveries_hand_over
+from .delivery import deliveries_hand_over, deliveries_retry_recent_failures, ticket_for
 
 Role = Membership.Role
 OPEN = (Assessment.Status.DRAFT, Assessment.Status.RETURNED)
@@ -691,7 +695,7 @@ def deliveries_enqueue_due(*, now: datetime.datetime, size: int, enqueue: bool =
                 return done
             Delivery.objects.filter(pk__in=ids).update(enqueued_at=now)
             if enqueue:
-                transaction.on_commit(partial(deliveries_hand_over, ids))
+                transaction.on_commit(partial(deliveries_hand_over, ids, ticket_for(now)))
         done += len(ids)
         if len(ids) < size:
             return done
@@ -715,6 +719,7 @@ def reminders_sweep(
                 _write(candidates)
         _attach_immediate(size)
         _attach_digests(contexts, now, size)
+    deliveries_retry_recent_failures(now=now, size=size)
     enqueued = deliveries_enqueue_due(now=now, size=size, enqueue=enqueue)
     created = Reminder.objects.filter(created_at__gte=started).count()
     return SweepResult(reminders_created=created, deliveries_enqueued=enqueued)

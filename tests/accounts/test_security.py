@@ -57,7 +57,7 @@ def test_sixth_wrong_password_is_refused_and_then_the_right_one_too_until_the_wi
 
 
 @pytest.mark.django_db
-def test_the_lock_is_per_address_so_others_still_sign_in(client):
+def test_the_lock_is_per_account_so_others_still_sign_in(client):
     UserFactory(email="target@example.test")
     other = UserFactory(email="colleague@example.test")
     for attempt in range(6):

@@ -4,6 +4,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from assessments.models import Assessment, AssessmentTemplate, Rating
@@ -16,6 +17,7 @@ from assessments.services.workflow import (
     template_create,
     template_update,
 )
+from assessments.tasks import create_rotation_evaluations
 from curriculum.models import Membership
 from curriculum.services import milestone_set_load_default
 from tests.accounts.factories import PASSWORD
@@ -483,6 +485,22 @@ def test_rotation_evaluation_falls_back_to_the_director(ours, rotation_template,
     assert Assessment.objects.get().assessor == member(ours, Role.DIRECTOR)
 
 
+def test_the_nightly_task_uses_each_programs_own_date(ours, rotation_template, ended_block):
+    # 2026-07-28 10:30 UTC is already July 29 in Kiritimati (UTC+14): the block (ending July 28)
+    # has ended there, though the server's UTC date is still July 28.
+    ours.program.timezone = "Pacific/Kiritimati"
+    ours.program.save()
+    with time_machine.travel(datetime.datetime(2026, 7, 28, 10, 30, tzinfo=datetime.UTC)):
+        assert create_rotation_evaluations() == 1
+    ours.program.timezone = "Pacific/Pago_Pago"  # UTC-11: still July 28 at 10:30 UTC on July 29
+    ours.program.save()
+    Assessment.objects.all().delete()
+    with time_machine.travel(datetime.datetime(2026, 7, 29, 10, 30, tzinfo=datetime.UTC)):
+        assert create_rotation_evaluations() == 0
+    with time_machine.travel(datetime.datetime(2026, 7, 29, 11, 30, tzinfo=datetime.UTC)):
+        assert create_rotation_evaluations() == 1
+
+
 def test_rotation_evaluations_are_created_once(ours, rotation_template, ended_block):
     assert rotation_evaluations_create(today=TODAY) == 1
     assert rotation_evaluations_create(today=TODAY) == 0
@@ -522,8 +540,6 @@ def test_no_end_of_rotation_form_no_evaluation(ours, template, ended_block):
     assert rotation_evaluations_create(today=TODAY) == 0
 
 
-def test_rotation_task_calls_the_service(ours, rotation_template, ended_block, monkeypatch):
-    from assessments import tasks
-
-    monkeypatch.setattr(tasks.timezone, "localdate", lambda: TODAY)
-    assert tasks.create_rotation_evaluations.delay().get() == 1
+def test_rotation_task_calls_the_service(ours, rotation_template, ended_block):
+    with time_machine.travel(datetime.datetime(2026, 8, 10, 12, tzinfo=datetime.UTC)):
+        assert create_rotation_evaluations.delay().get() == 1

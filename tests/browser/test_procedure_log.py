@@ -92,7 +92,7 @@ def test_a_note_with_an_mrn_is_refused_and_nothing_saved(catalogue, phone):
     page.get_by_role("button", name="Save entry").click()
     page.wait_for_load_state("networkidle")
     assert "looks like it contains a medical record number" in page.content()
-    assert "Notes must never identify a patient." in page.content()
+    assert "must never identify a patient." in page.content()
     assert ProcedureLogEntry.objects.count() == before
     phone.screenshot("procedure-log-mrn-refused-phone")
     phone.assert_accessible()

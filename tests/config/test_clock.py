@@ -4,12 +4,15 @@ import os
 import subprocess
 import sys
 
+from time_machine import escape_hatch
+
 from tests.clock import parse
 from tests.config.test_settings import ROOT
 
 
 def test_a_process_under_the_test_settings_starts_at_the_configured_instant():
-    env = os.environ | {
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FELLOWSHIP_TEST_CLOCK")}
+    env |= {
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "FELLOWSHIP_TEST_CLOCK": "2031-02-28T23:30:00-06:00",
     }
@@ -33,5 +36,42 @@ def test_a_process_under_the_test_settings_starts_at_the_configured_instant():
     assert later > first  # the clock keeps ticking
 
 
+def test_a_process_started_later_in_the_run_agrees_with_the_run_about_the_time():
+    env = os.environ | {
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "FELLOWSHIP_TEST_CLOCK": "2031-02-28T23:30:00-06:00",
+        # The run reached that instant 600 real seconds ago.
+        "FELLOWSHIP_TEST_CLOCK_STARTED": repr(escape_hatch.time.time() - 600),
+    }
+    result = subprocess.run(
+        [
+            sys.executable,
+            "manage.py",
+            "shell",
+            "-c",
+            "from django.utils import timezone; print(timezone.now().isoformat())",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert result.stdout.split()[-1].startswith("2031-03-01T05:40")
+
+
 def test_an_instant_without_an_offset_is_utc():
     assert parse("2030-01-01T00:00").utcoffset().total_seconds() == 0
+
+
+def test_the_hard_instants_are_ahead_and_land_where_they_should():
+    import datetime
+
+    from tests.clock import hard_instants
+
+    new_year, year_end, dst, leap = (parse(i) for i in hard_instants(datetime.date(2026, 12, 2)))
+    assert new_year.date() == datetime.date(2027, 1, 1) and new_year.hour == 4  # Dec 31 in NY
+    assert year_end.date() == datetime.date(2027, 7, 1)
+    assert dst.date() == datetime.date(2027, 3, 14)  # the second Sunday of March 2027
+    assert leap.date() == datetime.date(2028, 2, 29)

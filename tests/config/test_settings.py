@@ -10,6 +10,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION_ENV = {
     "DJANGO_SECRET_KEY": "test-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRS",
+    "DJANGO_SIGNING_KEY": "test-signing-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGH",
     "DJANGO_ALLOWED_HOSTS": "fellowship.example.org",
     "DATABASE_URL": "postgres://fellowship@127.0.0.1:5432/fellowship",
     "REDIS_URL": "redis://127.0.0.1:6379/0",

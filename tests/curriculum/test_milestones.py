@@ -251,8 +251,12 @@ def test_csv_with_extra_values_and_a_bad_date():
 
 
 def test_limits_and_unknown_format():
-    assert messages_of("x" * (milestones.MAX_FILE_CHARS + 1), "yaml") == [
-        "The file is larger than 1 MB."
+    assert messages_of("x" * (milestones.MAX_FILE_BYTES + 1), "yaml") == [
+        "The file is larger than 256 KB, the limit for a milestone file."
+    ]
+    # The cap counts bytes, not characters: "é" is two bytes in UTF-8.
+    assert messages_of("é" * (milestones.MAX_FILE_BYTES // 2 + 1), "csv") == [
+        "The file is larger than 256 KB, the limit for a milestone file."
     ]
     assert messages_of("a: b", "xml") == ["Unknown file format 'xml' (use yaml or csv)."]
     document = as_yaml_document(small_set(subcompetencies=milestones.MAX_SUBCOMPETENCIES + 1))

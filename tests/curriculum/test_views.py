@@ -174,9 +174,9 @@ def test_director_import_refuses_wrong_extension_and_oversized_files(client, our
     path = f"/programs/{ours.program.pk}/milestones/import/"
     page = client.post(path, {"file": upload("set.txt", "a: b")}).content.decode()
     assert "Choose a .yaml, .yml or .csv file." in page
-    big = "#" * (1024 * 1024 + 1)
+    big = "#" * (256 * 1024 + 1)
     page = client.post(path, {"file": upload("set.yaml", big)}).content.decode()
-    assert "The file is larger than 1 MB." in page
+    assert "The file is larger than 256 KB, the limit for a milestone file." in page
     assert milestone_counts() == (0, 0)
 
 
@@ -243,6 +243,39 @@ def test_export_downloads_yaml_and_csv_that_import_back(client, ours):
         body = response.content.decode()
         assert body == milestones.dump(data, file_format)
         assert milestones.parse(body, file_format) == data
+
+
+def test_csv_export_neutralises_formulas_and_imports_back_unchanged(client, ours):
+    import csv
+    import dataclasses
+    import io
+
+    from curriculum import milestones
+    from curriculum.services import milestone_set_import
+    from tests.curriculum.test_milestones import small_set
+
+    data = small_set()
+    competency = data.competencies[0]
+    sub = dataclasses.replace(
+        competency.subcompetencies[0],
+        title='=HYPERLINK("http://evil.test","Click")',
+        levels=("-1 point", "+2", "@SUM(A1)", "Level 4.", "Level 5."),
+    )
+    competency = dataclasses.replace(
+        competency, subcompetencies=(sub, *competency.subcompetencies[1:])
+    )
+    data = dataclasses.replace(data, competencies=(competency, *data.competencies[1:]))
+    milestone_set = milestone_set_import(
+        actor=None, program=ours.program, content=milestones.dump_yaml(data), file_format="yaml"
+    )
+    client.force_login(ours.fellow)
+    response = client.get(f"/programs/{ours.program.pk}/milestones/{milestone_set.pk}/export.csv")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert rows[0]["title"] == '\'=HYPERLINK("http://evil.test","Click")'
+    assert [rows[0][f"level_{n}"] for n in (1, 2, 3)] == ["'-1 point", "'+2", "'@SUM(A1)"]
+    assert not any(value.startswith(("=", "+", "-", "@")) for row in rows for value in row.values())
+    # Our own export still imports back as the same set.
+    assert milestones.parse(response.content.decode(), "csv") == data
 
 
 def detail_queries(client, user, program, subcompetencies: int) -> int:

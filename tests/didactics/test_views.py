@@ -494,6 +494,42 @@ def test_resource_upload_and_scoped_download(client, ours, theirs, objective, se
     assert client.get(settings.MEDIA_URL + resource.file.name).status_code == 404
 
 
+def test_resource_upload_takes_what_the_form_promises(client, ours, objective, settings):
+    """The form says 10 MB; the request-size guard lets a 9 MB file through to be saved."""
+    assert services.MAX_RESOURCE_BYTES <= settings.MAX_UPLOAD_BYTES
+    client.force_login(ours.coordinator)
+    path = url("resource_create", ours.program, objective_id=objective.pk)
+    assert "at most 10 MB" in client.get(path).content.decode()
+    slides = PDF + b"0" * (9 * 1024 * 1024)
+    response = client.post(path, {"title": "Slides", "file": SimpleUploadedFile("big.pdf", slides)})
+    assert response.status_code == 302
+    resource = ObjectiveResource.objects.get()
+    assert resource.size == len(slides)
+    assert (settings.MEDIA_ROOT / resource.file.name).stat().st_size == len(slides)
+
+
+def test_resource_upload_over_10_mb_is_refused_with_the_real_limit(
+    client, ours, objective, settings
+):
+    client.force_login(ours.coordinator)
+    path = url("resource_create", ours.program, objective_id=objective.pk)
+    # Over the request limit: refused before it is read, with the limit the form states.
+    too_big = SimpleUploadedFile("huge.pdf", PDF + b"0" * (11 * 1024 * 1024))
+    response = client.post(
+        path, {"title": "Huge", "file": too_big}, headers={"Referer": f"http://testserver{path}"}
+    )
+    assert response.status_code == 303 and response["Location"] == f"http://testserver{path}"
+    page = client.get(path).content.decode()
+    assert "an upload may be at most 10.0 MB. Nothing was saved." in page
+    # Just over 10 MB but inside the request's allowance for the form around the file: the
+    # service says the same limit.
+    just_over = SimpleUploadedFile("big.pdf", PDF + b"0" * (10 * 1024 * 1024))
+    page = client.post(path, {"title": "Big", "file": just_over}).content.decode()
+    assert "The file is larger than 10 MB." in page
+    assert not ObjectiveResource.objects.exists()
+    assert not any(path.is_file() for path in settings.MEDIA_ROOT.rglob("*"))
+
+
 def test_fellow_marks_met_faculty_confirms_and_the_pathway_shows_it(client, ours, objective):
     rotation = objective.rotation
     TeacherFactory(

@@ -459,14 +459,14 @@ def _watch_all():
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
-        ("big.pdf", b"%PDF-1.4\n" + b"0" * (3 * 1024 * 1024), "an upload may be at most 2.0 MB"),
+        ("big.pdf", b"%PDF-1.4\n" + b"0" * (11 * 1024 * 1024), "an upload may be at most 10.0 MB"),
         ("tool.exe", b"MZ\x90\x00", "Upload a PDF, Word (.docx), PowerPoint (.pptx), PNG or JPEG"),
         ("fake.pdf", b"MZ\x90\x00 not a pdf", "is not a PDF file"),
         ("empty.pdf", b"", "The submitted file is empty"),
     ],
 )
 def test_resource_upload_size_and_type_limits(db, client, world, name, content, message):
-    """A resource over the 2 MB request limit, of a refused type, or whose bytes are not what its
+    """A resource over the 10 MB upload limit, of a refused type, or whose bytes are not what its
     name says: refused with a message, nothing saved."""
     client.force_login(world["people"].coordinator)
     page = _url("didactics:resource_create", world, ("objective_id",))

@@ -1,5 +1,5 @@
 """Every CSV import (roster, case log, milestones) fed hostile files: no 500, nothing saved by a
-preview or a bad file, a message naming the problem; and the 2 MB upload limit."""
+preview or a bad file, a message naming the problem; and the 10 MB upload limit."""
 
 import pytest
 from django.apps import apps
@@ -79,12 +79,12 @@ def test_a_million_line_file_is_refused_with_a_message(
 
 
 @pytest.mark.parametrize(("label", "role", "name", "columns", "extra"), IMPORTS)
-def test_an_upload_over_2_mb_is_refused_before_it_is_read(
+def test_an_upload_over_10_mb_is_refused_before_it_is_read(
     client, ours, label, role, name, columns, extra
 ):
     client.force_login(ours.user(role))
     path = reverse(name, kwargs={"program_id": ours.program.pk})
-    content = (",".join(columns) + "\n").encode() + b"x" * (3 * 1024 * 1024)
+    content = (",".join(columns) + "\n").encode() + b"x" * (11 * 1024 * 1024)
     data = {"csrfmiddlewaretoken": "x", **extra, "file": upload(content)}
     form_page = reverse(
         name.replace("_import", "_list") if "milestone" in name else name,
@@ -93,4 +93,4 @@ def test_an_upload_over_2_mb_is_refused_before_it_is_read(
     response = client.post(path, data, headers={"Referer": f"http://testserver{form_page}"})
     assert response.status_code == 303 and response["Location"].endswith(form_page)
     page = client.get(form_page).content.decode()
-    assert "an upload may be at most 2.0 MB. Nothing was saved." in page
+    assert "an upload may be at most 10.0 MB. Nothing was saved." in page

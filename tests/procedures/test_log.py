@@ -102,7 +102,7 @@ def test_an_mrn_in_the_note_is_refused_and_nothing_is_saved(ours, log):
         create(ours, log, note="MRN 12345678")
     (message,) = errors_of(excinfo)["note"]
     assert "medical record number" in message
-    assert "Notes must never identify a patient." in message
+    assert "must never identify a patient." in message
     assert not Entry.objects.exists()
     assert not ProcedureEntryEvent.objects.exists()
 
@@ -421,7 +421,7 @@ def test_import_is_all_or_nothing_with_row_errors(ours, log):
         entry_import(actor=ours.fellow, fellow=log.fellow, content=content)
     messages = excinfo.value.messages
     assert any(
-        m.startswith("Row 3 (note): The note looks like it contains a medical") for m in messages
+        m.startswith("Row 3 (note): This looks like it contains a medical") for m in messages
     )
     assert (
         "Row 4 (guidance): 'xray' is not one of fluoroscopy, ultrasound, ct, landmark" in messages

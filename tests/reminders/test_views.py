@@ -1,4 +1,5 @@
 import datetime
+import re
 
 from django.core import mail
 from django.db import connection
@@ -216,9 +217,11 @@ def test_calendar_feed_is_private_revocable_and_only_own_deadlines(client, ours,
     assert (
         client.post(_url(ours, "notifications/calendar/"), {"action": "reset"}).status_code == 302
     )
-    token = NotificationPreference.objects.get(user=ours.fellow).calendar_token
     page = client.get(_url(ours, "notifications/calendar/")).content.decode()
-    assert f"/calendar/{token}/feed.ics" in page
+    token = re.search(r"/calendar/([\w-]+)/feed\.ics", page).group(1)
+    # Shown once: the database keeps only the hash, so the next visit cannot show it again.
+    assert NotificationPreference.objects.get(user=ours.fellow).calendar_token_hash != token
+    assert token not in client.get(_url(ours, "notifications/calendar/")).content.decode()
     client.logout()
 
     response = client.get(f"/calendar/{token}/feed.ics")  # no sign-in: calendar apps have none
@@ -237,7 +240,7 @@ def test_calendar_feed_is_private_revocable_and_only_own_deadlines(client, ours,
     assert client.get(f"/calendar/{old}/feed.ics").status_code == 404
     client.force_login(ours.fellow)
     client.post(_url(ours, "notifications/calendar/"), {"action": "revoke"})
-    assert NotificationPreference.objects.get(user=ours.fellow).calendar_token == ""
+    assert NotificationPreference.objects.get(user=ours.fellow).calendar_token_hash == ""
     client.logout()
     assert client.get("/calendar//feed.ics").status_code == 404
     assert client.get("/calendar/not-a-token/feed.ics").status_code == 404

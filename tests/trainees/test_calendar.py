@@ -82,6 +82,24 @@ def test_one_evaluation_per_block_due_after_it_ends(ours, year, enrolment, block
     assert evaluation.schedule_block == block and evaluation.enrolment == enrolment
 
 
+def test_a_fellow_whose_name_reads_like_a_titled_name_still_gets_generated_deadlines(
+    ours, year, enrolment, block
+):
+    # The title joins a screened rotation name and a member's own name (exempt by design).
+    ours.fellow.full_name = "Ms. Ávila Moreno"
+    ours.fellow.save()
+    generate(year, actor=ours.director)
+    evaluation = Deadline.objects.get(key=f"rotation-eval:{block.pk}")
+    assert evaluation.title == "Acute pain service evaluation - Ms. Ávila Moreno"
+    with pytest.raises(ValidationError):  # typed by a director, the same text is screened
+        services.deadline_update(
+            actor=ours.director,
+            deadline=evaluation,
+            title="Call Mrs. Jones",
+            due_date=D(2027, 1, 4),
+        )
+
+
 def test_evaluation_due_days_come_from_the_program(ours, year, block):
     ours.program.evaluation_due_days = 7
     ours.program.save()

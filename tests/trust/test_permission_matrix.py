@@ -95,6 +95,7 @@ MATRIX: dict[str, Route] = {
     "accounts:people_deactivate": Route(allow=STAFF, method="post"),
     "accounts:people_reactivate": Route(allow=STAFF, method="post"),
     "accounts:invitation_revoke": Route(allow=STAFF, method="post"),
+    "accounts:invitation_resend": Route(allow=STAFF, method="post"),
     "accounts:roster_import": Route(allow=STAFF),
     "accounts:roster_import_template": Route(allow=STAFF),
     "accounts:program_security": Route(allow=DIRECTOR),
@@ -133,6 +134,7 @@ MATRIX: dict[str, Route] = {
     "reminders:director_reminders": Route(allow=DIRECTOR),
     "reminders:reminder_settings": Route(allow=DIRECTOR),
     "reminders:reminder_send_now": Route(allow=DIRECTOR, method="post"),
+    "reminders:deliveries_retry_failed": Route(allow=DIRECTOR, method="post"),
     # didactics
     "didactics:calendar": Route(allow=MEMBERS),
     "didactics:series_list": Route(allow=STAFF),

@@ -1,45 +1,40 @@
-"""``manage.py verify_signatures``: recompute every stored signature hash and report mismatches.
+"""``manage.py verify_signatures``: check every stored signature and every program's chain.
 
 Covers all three kinds of signed record: assessments, finalised CCC reviews and final summative
-evaluations.
+evaluations (``assessments.services.signing.signature_verify_all``). ``--seal`` first seals the
+older, hash-only (scheme 1) signatures that still verify into scheme 2; running it again is
+harmless.
 
 Exits 0 when everything matches, and with an error (``CommandError``) naming the number of
-problems otherwise, so a scheduled job or CI step fails loudly.
+problems otherwise, so a scheduled job or CI step fails loudly. It prints each program's chain
+head: keep that output, since a later run showing a shorter chain means signatures were removed
+from its end.
 """
 
-from zoneinfo import ZoneInfo
+import datetime
 
 from django.core.management.base import BaseCommand, CommandError
 
 from assessments.models import Signature
-from assessments.services.ccc import SignedRecordProblem, ccc_signature_verify_all
-from assessments.services.signing import SignatureProblem, signature_verify_all
-from assessments.services.summative import summative_signature_verify_all
+from assessments.services.signing import (
+    SignatureProblem,
+    signature_chain_heads,
+    signature_seal_legacy,
+    signature_verify_all,
+)
 
 
 def _short(value: str) -> str:
     return f"{value[:12]}..." if value else "none"
 
 
-def describe_record(problem: SignedRecordProblem) -> str:
+def describe(problem: SignatureProblem) -> str:
     line = problem.description
     if problem.signature is not None:
         signature = problem.signature
-        line += f", signed {signature.signed_at:%Y-%m-%d %H:%M} UTC by {signature.signer.email}"
+        signed_at = signature.signed_at.astimezone(datetime.UTC)
+        line += f", signed {signed_at:%Y-%m-%d %H:%M} UTC by {signature.signer.email}"
     line += f": {problem.reason}"
-    if problem.signature is not None and problem.expected != problem.found:
-        line += f" (hash {_short(problem.expected)} expected, {_short(problem.found)} now)"
-    return line
-
-
-def describe(problem: SignatureProblem) -> str:
-    assessment = problem.assessment
-    title = f"{assessment.template} of {assessment.fellow.user} by {assessment.assessor.user}"
-    if problem.signature is not None:
-        signature = problem.signature
-        signed_on = signature.signed_at.astimezone(ZoneInfo(assessment.program.timezone)).date()
-        title += f", signed {signed_on:%Y-%m-%d} by {signature.signer.email}"
-    line = f"Assessment {assessment.pk} ({title}): {problem.reason}"
     if problem.signature is not None and problem.expected != problem.found:
         line += f" (hash {_short(problem.expected)} expected, {_short(problem.found)} now)"
     return line
@@ -47,20 +42,43 @@ def describe(problem: SignatureProblem) -> str:
 
 class Command(BaseCommand):
     help = (
-        "Recompute the hash of every signed assessment, finalised CCC review and final summative "
-        "evaluation, and report any that no longer match."
+        "Check every signed assessment, finalised CCC review and final summative evaluation "
+        "against its signature and seal, and each program's signature chain; report any that "
+        "no longer match."
     )
 
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--seal",
+            action="store_true",
+            help="First seal the older, hash-only signatures that still verify (once; safe to "
+            "repeat).",
+        )
+
     def handle(self, *args, **options) -> None:
+        if options["seal"]:
+            result = signature_seal_legacy()
+            self.stdout.write(f"Sealed {result.sealed} older signatures.")
+            for problem in result.refused:
+                self.stdout.write(f"Not sealed: {describe(problem)}")
+        problems = signature_verify_all()
         checked = Signature.objects.count()
-        lines = [describe(problem) for problem in signature_verify_all()]
-        lines += [describe_record(problem) for problem in ccc_signature_verify_all()]
-        lines += [describe_record(problem) for problem in summative_signature_verify_all()]
-        if not lines:
+        unsealed = Signature.objects.filter(scheme_version=Signature.Scheme.PLAIN).count()
+        for head in signature_chain_heads():
+            self.stdout.write(
+                f"Chain of program {head.program_id} ({head.program_name}): {head.length} sealed "
+                f"signatures, last seal {head.seal}"
+            )
+        if unsealed:
+            self.stdout.write(
+                f"{unsealed} older signatures are checked by hash only: seal them with "
+                "`manage.py verify_signatures --seal`."
+            )
+        if not problems:
             self.stdout.write(self.style.SUCCESS(f"Checked {checked} signatures: all match."))
             return
-        for line in lines:
-            self.stdout.write(line)
+        for problem in problems:
+            self.stdout.write(describe(problem))
         raise CommandError(
-            f"Checked {checked} signatures: {len(lines)} problem(s) found (listed above)."
+            f"Checked {checked} signatures: {len(problems)} problem(s) found (listed above)."
         )

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from core.program_records import program_export_json
+from core.program_records import CoverageIncomplete, program_export, program_export_json
 from curriculum.models import Program
 
 
@@ -17,7 +17,13 @@ class Command(BaseCommand):
         program = Program.objects.filter(pk=program_id).first()
         if program is None:
             raise CommandError(f"No program with id {program_id}.")
-        text = program_export_json(program=program)
+        try:
+            document = program_export(program=program)
+        except CoverageIncomplete as error:
+            raise CommandError(f"Not exported, the record would be incomplete: {error}") from error
+        text = program_export_json(document=document)
+        for name in document["missing_files"]:
+            self.stderr.write(f"Warning: {name} is referred to but missing from storage.")
         if output:
             Path(output).write_text(text, encoding="utf-8")
             self.stderr.write(f"Wrote the record of {program.name} to {output}.")
