@@ -249,6 +249,13 @@ def _roster_confirm(request: HttpRequest, program: Program) -> HttpResponse:
             request, "The file changed since this page was shown. Check it again below."
         )
         return _roster_preview(request, program, content)
+    # The stash is dropped and the session saved before anything is written: were the session
+    # save left to the end of the request, a database hiccup there would answer an error for a
+    # roster that was already imported. After the import nothing in the session changes (the
+    # success message travels in its cookie), so the answer reports what was saved.
+    request.session.pop(_roster_session_key(program), None)
+    request.session.save()
+    request.session.modified = False
     try:
         invitations = roster_import(
             actor=request.user,
@@ -259,7 +266,6 @@ def _roster_confirm(request: HttpRequest, program: Program) -> HttpResponse:
     except ValidationError:
         # Something changed since the preview (someone accepted, say): show the problems now.
         return _roster_preview(request, program, content)
-    request.session.pop(_roster_session_key(program), None)
     count = len(invitations)
     messages.success(request, f"{count} invitation{pluralize(count)} sent.")
     return redirect("accounts:people", program_id=program.pk)

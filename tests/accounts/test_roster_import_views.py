@@ -115,6 +115,42 @@ def test_a_clean_preview_then_confirm_invites_everyone(
     assert "2 invitations sent." in page
 
 
+def test_a_session_store_failing_after_the_import_still_reports_what_was_saved(
+    client, ours, monkeypatch
+):
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.db import OperationalError
+
+    import accounts.views
+
+    client.force_login(ours.director)
+    digest = upload(client, ours.program, CLEAN).context["digest"]
+    imported = accounts.views.roster_import
+    state = {"imported": False}
+
+    def import_then_break_sessions(**kwargs):
+        result = imported(**kwargs)
+        state["imported"] = True
+        return result
+
+    original_save = SessionStore.save
+
+    def save(self, *args, **kwargs):
+        if state["imported"]:
+            raise OperationalError("the database went away")
+        return original_save(self, *args, **kwargs)
+
+    monkeypatch.setattr(accounts.views, "roster_import", import_then_break_sessions)
+    monkeypatch.setattr(SessionStore, "save", save)
+    response = confirm(client, ours.program, digest)
+    assert response.status_code == 302 and Invitation.objects.count() == 2
+    monkeypatch.setattr(SessionStore, "save", original_save)
+    assert "2 invitations sent." in client.get(response["Location"]).content.decode()
+    # The stash is gone: confirming again imports nothing more.
+    confirm(client, ours.program, digest)
+    assert Invitation.objects.count() == 2
+
+
 def test_confirm_without_a_stored_preview_imports_nothing(client, ours):
     client.force_login(ours.director)
     response = confirm(client, ours.program, "whatever")

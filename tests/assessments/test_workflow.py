@@ -333,6 +333,34 @@ def test_assessor_saves_a_draft(ours, request_, subs):
     assert list(request_.ratings.values_list("subcompetency_id", "level")) == [(a, Decimal("4.0"))]
 
 
+@pytest.mark.parametrize(
+    "narrative",
+    ["Seen with pt John Smith for the epidural", "MRN 4821339 tolerated well", "SSN 123-45-6789"],
+)
+def test_a_narrative_that_identifies_a_patient_is_refused_and_nothing_is_saved(
+    ours, request_, subs, narrative
+):
+    with pytest.raises(ValidationError) as excinfo:
+        assessment_save_draft(
+            actor=ours.faculty,
+            assessment=request_,
+            narrative=narrative,
+            ratings={subs[0].pk: "3.0"},
+        )
+    assert "identify a patient" in " ".join(excinfo.value.message_dict["narrative"])
+    request_.refresh_from_db()
+    assert request_.narrative == "" and not Rating.objects.exists()
+
+
+def test_a_return_reason_that_identifies_a_patient_is_refused(ours, request_):
+    with pytest.raises(ValidationError):
+        assessment_return(
+            actor=ours.director, assessment=request_, reason="Redo for Mrs. Ávila, DOB 3/14/61"
+        )
+    request_.refresh_from_db()
+    assert request_.status == Assessment.Status.DRAFT and request_.return_reason == ""
+
+
 @pytest.mark.parametrize("value", ["0.5", "5.5", "3.2", "three", "4.25"])
 def test_levels_are_on_the_milestone_scale(ours, request_, subs, value):
     with pytest.raises(ValidationError):

@@ -416,6 +416,7 @@ def test_import_is_all_or_nothing_with_row_errors(ours, log):
         good_row(log, guidance="xray"),
         good_row(log, procedure="Unknown block", supervisor_email="nobody@example.org"),
         good_row(log, date="2999-01-01"),
+        good_row(log, level="MRN 4821"),
     )
     with pytest.raises(ValidationError) as excinfo:
         entry_import(actor=ours.fellow, fellow=log.fellow, content=content)
@@ -429,6 +430,10 @@ def test_import_is_all_or_nothing_with_row_errors(ours, log):
     assert any(m.startswith("Row 5 (procedure): 'Unknown block'") for m in messages)
     assert any(m.startswith("Row 5 (supervisor_email)") for m in messages)
     assert "Row 6 (date): 2999-01-01 is in the future" in messages
+    # Every screened field of an entry, not only the note: the level too.
+    assert any(
+        m.startswith("Row 7 (level): This looks like it contains a medical") for m in messages
+    )
     assert not Entry.objects.exists()
     assert not ProcedureEntryEvent.objects.exists()
 
