@@ -80,6 +80,7 @@ def production_server(transactional_db, tmp_path):
     env = os.environ | {
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "DJANGO_SECRET_KEY": "fault-test-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOP",
+        "DJANGO_SIGNING_KEY": "fault-test-signing-0123456789abcdefghijklmnopqrstuvwxyz",
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
         "DJANGO_SECURE_SSL_REDIRECT": "false",
         "DATABASE_URL": test_database_url(),
