@@ -4,6 +4,8 @@ from itertools import groupby
 
 from django import forms
 
+from core.forms import IdsChoiceField
+
 from .models import LEVELS, Assessment, AssessmentTemplate
 from .services.workflow import NOT_ASSESSABLE, REASON_MAX_LENGTH
 
@@ -19,7 +21,7 @@ class TemplateForm(forms.Form):
     name = forms.CharField(max_length=160)
     kind = forms.ChoiceField(label="Kind of form", choices=AssessmentTemplate.Kind.choices)
     milestone_set = forms.ModelChoiceField(queryset=None, empty_label=None)
-    subcompetencies = forms.ModelMultipleChoiceField(
+    subcompetencies = IdsChoiceField(
         queryset=None,
         widget=forms.CheckboxSelectMultiple,
         help_text="Only those of the chosen milestone set.",
