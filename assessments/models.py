@@ -74,6 +74,8 @@ class Assessment(TimeStampedModel):
         SIGNED = "signed", "Signed"
         ACKNOWLEDGED = "acknowledged", "Acknowledged by the fellow"
 
+    # Open: the assessor still owes it (a draft, or returned for changes). Locked: signed content.
+    OPEN_STATUSES = (Status.DRAFT, Status.RETURNED)
     LOCKED_STATUSES = (Status.SIGNED, Status.ACKNOWLEDGED)
 
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="assessments")

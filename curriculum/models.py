@@ -88,7 +88,12 @@ class Membership(TimeStampedModel):
         Role.FACULTY: "assessments:faculty_queue",
         Role.FELLOW: "trainees:my_progress",
     }
-    STAFF_ROLES = (Role.DIRECTOR, Role.COORDINATOR)
+    # The role groups the rules speak of, named once (curriculum/access.py and each app's
+    # permissions.py use these; no app writes its own tuple).
+    STAFF_ROLES = (Role.DIRECTOR, Role.COORDINATOR)  # run the program: roster, schedule, CCC admin
+    TEACHING_ROLES = (Role.DIRECTOR, Role.FACULTY)  # supervise, verify, assess, sit on the CCC
+    OVERSIGHT_ROLES = (Role.DIRECTOR, Role.COORDINATOR, Role.FACULTY)  # see every fellow's record
+    ALL_ROLES = (Role.DIRECTOR, Role.COORDINATOR, Role.FACULTY, Role.FELLOW)
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="memberships"
