@@ -3,6 +3,7 @@
 from config import env
 
 from .base import *  # noqa: F403
+from .base import INSTALLED_APPS
 
 DEBUG = True
 SECRET_KEY = env.str_(
@@ -14,3 +15,6 @@ SIGNING_KEY = env.str_(
 )
 ALLOWED_HOSTS = env.list_("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+
+# Demo and scale seeding (`seed_demo`) exist on developer machines and in tests, never in production.
+INSTALLED_APPS = [*INSTALLED_APPS, "demo"]

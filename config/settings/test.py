@@ -3,7 +3,7 @@
 from config import env
 
 from .base import *  # noqa: F403
-from .base import DATABASES, REDIS_URL
+from .base import DATABASES, INSTALLED_APPS, REDIS_URL
 
 SECRET_KEY = "test-only-key-7c1f2e9a4b6d8f0a3c5e7b9d1f2a4c6e8b0d2f4a"  # noqa: S105
 SIGNING_KEY = "test-only-signing-key-3e8b1d6f0a2c4e7b9d1f3a5c7e9b2d4f6a8c0e1b"
@@ -37,3 +37,6 @@ if TEST_CLOCK:
     from tests.clock import travel
 
     travel(TEST_CLOCK)
+
+# Demo and scale seeding (`seed_demo`) exist on developer machines and in tests, never in production.
+INSTALLED_APPS = [*INSTALLED_APPS, "demo"]
