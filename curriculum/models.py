@@ -63,9 +63,18 @@ class Program(TimeStampedModel):
     def get_absolute_url(self) -> str:
         return reverse("curriculum:program_overview", kwargs={"program_id": self.pk})
 
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        """The program's time zone: every date and time it shows or decides on is read in it."""
+        return zoneinfo.ZoneInfo(self.timezone)
+
     def today(self) -> datetime.date:
         """Today where the program is: its deadlines and "not in the future" checks follow it."""
-        return timezone.localdate(timezone=zoneinfo.ZoneInfo(self.timezone))
+        return timezone.localdate(timezone=self.zone)
+
+    def localtime(self, moment: datetime.datetime | None = None) -> datetime.datetime:
+        """``moment`` (default now) on the program's clock."""
+        return timezone.localtime(moment, timezone=self.zone)
 
 
 class Membership(TimeStampedModel):

@@ -3,7 +3,6 @@
 ``actor=None`` means the system (seeding, commands).
 """
 
-import calendar
 import datetime
 from dataclasses import dataclass
 
@@ -12,6 +11,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from audit.services import audit_record, changes_between, field_values
+from core.dates import add_months
 from curriculum.models import Membership, Program
 
 from .models import (
@@ -33,15 +33,6 @@ def _enforce_manager(actor, program: Program) -> None:
         raise PermissionDenied(
             "Only the program director or coordinator can record cohorts and pathways."
         )
-
-
-def _add_months(day: datetime.date, months: int) -> datetime.date:
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    # The 31st into a shorter month lands on that month's last day.
-    return day.replace(
-        year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
-    )
 
 
 def academic_year_create(
@@ -102,7 +93,7 @@ def enrolment_create(
             {"start_date": f"The start date must fall inside the academic year {year.label}."}
         )
     if end_date is None:
-        end_date = _add_months(start_date, int(track_months)) - datetime.timedelta(days=1)
+        end_date = add_months(start_date, int(track_months)) - datetime.timedelta(days=1)
     elif end_date <= start_date:
         raise ValidationError({"end_date": "The end date must be after the start date."})
     enrolment = Enrolment(
@@ -244,7 +235,7 @@ class _PlannedDeadline:
 
 def _ccc_plan(academic_year: AcademicYear) -> list[_PlannedDeadline]:
     first_of_start_month = academic_year.start_date.replace(day=1)
-    midyear = _add_months(first_of_start_month, 5).replace(day=MIDYEAR_CCC_DAY)
+    midyear = add_months(first_of_start_month, 5).replace(day=MIDYEAR_CCC_DAY)
     year_end = academic_year.end_date - datetime.timedelta(days=YEAR_END_CCC_LEAD_DAYS)
     kind = Deadline.Kind.CCC_REVIEW
     return [
@@ -265,7 +256,7 @@ def _block_evaluation_periods(block: ScheduleBlock) -> list[datetime.date]:
     period_ends = []
     step = 1
     while True:
-        period_end = _add_months(
+        period_end = add_months(
             block.start_date, LONGITUDINAL_EVALUATION_MONTHS * step
         ) - datetime.timedelta(days=1)
         if period_end >= block.end_date:

@@ -7,7 +7,6 @@ assessment), which stores the packet's figures as a snapshot and a sealed ``Sign
 ``ccc_review_content`` (``signing.signature_create``). A finalised review never changes.
 """
 
-import calendar
 import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,6 +15,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from audit.services import audit_record
+from core.dates import add_months
 from curriculum.models import Membership
 from trainees.models import AcademicYear, Enrolment
 
@@ -36,19 +36,11 @@ Kind = ReviewPeriod.Kind
 NOTES_MAX_LENGTH = 5000
 
 
-def _add_months(day: datetime.date, months: int) -> datetime.date:
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    return day.replace(
-        year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
-    )
-
-
 def review_period_default_dates(
     academic_year: AcademicYear, kind: str
 ) -> tuple[datetime.date, datetime.date]:
     """The first six months of the year for the mid-year review, the rest for the year-end."""
-    half = min(_add_months(academic_year.start_date, 6), academic_year.end_date)
+    half = min(add_months(academic_year.start_date, 6), academic_year.end_date)
     if kind == Kind.MIDYEAR:
         return academic_year.start_date, half - datetime.timedelta(days=1)
     return half, academic_year.end_date

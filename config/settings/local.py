@@ -16,5 +16,5 @@ SIGNING_KEY = env.str_(
 ALLOWED_HOSTS = env.list_("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 
-# Demo and scale seeding (`seed_demo`) exist on developer machines and in tests, never in production.
+# Demo and scale seeding (`seed_demo`): developer machines and tests only, never production.
 INSTALLED_APPS = [*INSTALLED_APPS, "demo"]

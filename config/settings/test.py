@@ -38,5 +38,5 @@ if TEST_CLOCK:
 
     travel(TEST_CLOCK)
 
-# Demo and scale seeding (`seed_demo`) exist on developer machines and in tests, never in production.
+# Demo and scale seeding (`seed_demo`): developer machines and tests only, never production.
 INSTALLED_APPS = [*INSTALLED_APPS, "demo"]

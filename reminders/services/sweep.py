@@ -40,6 +40,7 @@ from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from assessments.models import Assessment, AssessmentTemplate, SummativeEvaluation
+from core.dates import add_months
 from curriculum.models import Membership, Program
 from procedures.models import ProcedureLogEntry, ProcedureTarget
 from procedures.selectors.progress import _counts, _progress  # one aggregate, same rules
@@ -389,17 +390,6 @@ def _verification_candidates(contexts, now, size) -> Iterator[list[Candidate]]:
                 )
             )
         yield batch
-
-
-def add_months(day: datetime.date, months: int) -> datetime.date:
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    for candidate in (day.day, 30, 29, 28):
-        try:
-            return day.replace(year=year, month=month, day=min(day.day, candidate))
-        except ValueError:
-            continue
-    raise ValueError(day)  # pragma: no cover
 
 
 def _active_checkpoint(year: AcademicYear, ctx: ProgramContext) -> tuple[int, datetime.date] | None:
