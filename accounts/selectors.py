@@ -37,13 +37,11 @@ def invitation_has_account(*, invitation: Invitation) -> bool:
     return User.objects.filter(email__iexact=invitation.email).exists()
 
 
-# Roles a program may oblige to use two-factor sign-in.
-MFA_ROLES = (Membership.Role.DIRECTOR, Membership.Role.FACULTY)
-
-
 def mfa_requiring_program(*, user) -> Program | None:
     """The first program that obliges ``user`` to use an authenticator app and that they do not
-    satisfy yet: ``None`` when they have a TOTP authenticator or hold no such role."""
+    satisfy yet: ``None`` when they have a TOTP authenticator or hold no such role.
+
+    The rule covers the teaching roles (director and faculty): they sign assessments."""
     from allauth.mfa.models import Authenticator
 
     if Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
@@ -53,7 +51,7 @@ def mfa_requiring_program(*, user) -> Program | None:
             require_mfa_for_staff=True,
             memberships__user=user,
             memberships__is_active=True,
-            memberships__role__in=MFA_ROLES,
+            memberships__role__in=Membership.TEACHING_ROLES,
         )
         .order_by("name")
         .first()

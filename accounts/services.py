@@ -2,7 +2,6 @@ import secrets
 from datetime import datetime
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin
-from zoneinfo import ZoneInfo
 
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
@@ -11,15 +10,15 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateformat import format as date_format
 
-from audit.services import audit_record
+from audit.services import audit_record, audit_record_many
 from core import outbox
 from curriculum.models import Membership, Program
 from curriculum.permissions import can_manage_roster, has_program_role
 from curriculum.services import membership_grant
 
 from .models import INVITABLE_ROLES, INVITATION_TTL, Invitation, invitation_token_hash
+from .permissions import can_change_security
 from .roster_import import RosterPreview, roster_parse
 
 if TYPE_CHECKING:
@@ -97,13 +96,25 @@ def invitation_create(
         expires_at=now + INVITATION_TTL,
     )
     with transaction.atomic():
-        Invitation.objects.filter(
-            program=program,
-            email=email,
-            role=role,
-            accepted_at__isnull=True,
-            revoked_at__isnull=True,
-        ).update(revoked_at=now, updated_at=now)
+        superseded = list(
+            Invitation.objects.select_for_update().filter(
+                program=program,
+                email=email,
+                role=role,
+                accepted_at__isnull=True,
+                revoked_at__isnull=True,
+            )
+        )
+        if superseded:
+            Invitation.objects.filter(pk__in=[old.pk for old in superseded]).update(
+                revoked_at=now, updated_at=now
+            )
+            audit_record_many(
+                actor=actor,
+                action="invitation.revoke",
+                objects=superseded,
+                changes={"revoked_at": [None, now]},
+            )
         invitation.full_clean()
         invitation.save()
         audit_record(
@@ -127,7 +138,7 @@ def _invitation_email_queue(*, invitation: Invitation, token: str, base_url: str
         {
             "invitation": invitation,
             "link": link,
-            "expires_on": _program_date(invitation.expires_at, invitation.program),
+            "expires_on": invitation.program.date_text(invitation.expires_at),
         },
     )
     outbox.email_queue(
@@ -179,10 +190,6 @@ def invitation_resend(*, actor, invitation: Invitation, base_url: str) -> Invita
     return invitation
 
 
-def _program_date(moment: datetime, program: Program) -> str:
-    return date_format(timezone.localtime(moment, ZoneInfo(program.timezone)), "F j, Y")
-
-
 def invitation_revoke(*, actor, invitation: Invitation) -> Invitation:
     """Withdraw an invitation that has not been accepted; its link stops working."""
     if not can_manage_roster(actor, invitation.program):
@@ -226,7 +233,7 @@ def invitation_refusal(invitation: Invitation | None) -> ValidationError | None:
             code="revoked",
         )
     if status == Invitation.Status.EXPIRED:
-        expired_on = _program_date(invitation.expires_at, invitation.program)
+        expired_on = invitation.program.date_text(invitation.expires_at)
         return ValidationError(
             f"This invitation expired on {expired_on}. Ask your program coordinator for a new one.",
             code="expired",
@@ -263,7 +270,7 @@ def invitation_accept(*, token: str, password: str | None) -> "User":
             user.set_password(password)
             user.full_clean()
             user.save()
-        membership_grant(actor=None, program=invitation.program, user=user, role=invitation.role)
+        _membership_grant_audited(actor=user, invitation=invitation, user=user)
         invitation.accepted_at = timezone.now()
         invitation.accepted_user = user
         invitation.full_clean()
@@ -275,6 +282,39 @@ def invitation_accept(*, token: str, password: str | None) -> "User":
             changes={"accepted_user": [None, user.pk], "role": [None, invitation.role]},
         )
     return user
+
+
+def _membership_grant_audited(*, actor, invitation: Invitation, user) -> Membership:
+    """Grant the invited role and record it: a new role, or a deactivated one given back.
+
+    ``curriculum`` sits below ``audit``, so the event is written here, by the caller."""
+    before = (
+        Membership.objects.filter(program=invitation.program, user=user, role=invitation.role)
+        .values_list("is_active", flat=True)
+        .first()
+    )
+    membership = membership_grant(
+        actor=None, program=invitation.program, user=user, role=invitation.role
+    )
+    if before is None:
+        audit_record(
+            actor=actor,
+            action="membership.grant",
+            obj=membership,
+            changes={
+                "user": [None, user.pk],
+                "role": [None, membership.role],
+                "is_active": [None, True],
+            },
+        )
+    elif not before:
+        audit_record(
+            actor=actor,
+            action="membership.reactivate",
+            obj=membership,
+            changes={"is_active": [False, True]},
+        )
+    return membership
 
 
 def membership_deactivate(*, actor, membership: Membership) -> Membership:
@@ -374,7 +414,7 @@ def roster_import(*, actor, program: Program, content: bytes, base_url: str) -> 
 def program_security_update(*, actor: "User", program: Program, require_mfa_for_staff: bool):
     """The director decides whether the program's directors and faculty must use two-factor
     sign-in (enforced by ``accounts.middleware.RequireMfaMiddleware``)."""
-    if not has_program_role(actor, program, [Membership.Role.DIRECTOR]):
+    if not can_change_security(actor, program):
         raise PermissionDenied("Only the program director changes the sign-in rules.")
     with transaction.atomic():
         program = Program.objects.select_for_update().get(pk=program.pk)

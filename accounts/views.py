@@ -12,11 +12,13 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from core.csv import upload_stash, upload_stashed
+from curriculum.access import program_for
 from curriculum.models import Membership, Program
-from curriculum.selectors import program_list, program_member_list
+from curriculum.selectors import program_member_list
 
 from .forms import InvitationAcceptForm, InvitationForm, ProgramSecurityForm, RosterImportForm
 from .middleware import stamp_mfa
+from .permissions import can_change_security
 from .roster_import import COLUMNS as ROSTER_COLUMNS
 from .roster_import import MAX_ROWS as ROSTER_MAX_ROWS
 from .roster_import import TEMPLATE_CSV as ROSTER_TEMPLATE_CSV
@@ -40,12 +42,6 @@ PEOPLE_PAGE_SIZE = 25
 REFUSAL_STATUS = {"unknown": 404, "used": 410, "expired": 410, "revoked": 410}
 
 
-def _staff_program(request: HttpRequest, program_id: int) -> Program:
-    return get_object_or_404(
-        program_list(user=request.user, roles=Membership.STAFF_ROLES), pk=program_id
-    )
-
-
 def _people_page(request: HttpRequest, program: Program, invite_form: InvitationForm):
     members = Paginator(program_member_list(user=request.user, program=program), PEOPLE_PAGE_SIZE)
     context = {
@@ -53,19 +49,20 @@ def _people_page(request: HttpRequest, program: Program, invite_form: Invitation
         "members_page": members.get_page(request.GET.get("page")),
         "invitations": invitation_open_list(user=request.user, program=program),
         "invite_form": invite_form,
+        "can_change_security": can_change_security(request.user, program),
     }
     return render(request, "accounts/people.html", context)
 
 
 def people(request: HttpRequest, program_id: int) -> HttpResponse:
     """Director and coordinator: who is in the program, who is invited, and the invite form."""
-    program = _staff_program(request, program_id)
+    program = program_for(request.user, program_id, roles=Membership.STAFF_ROLES)
     return _people_page(request, program, InvitationForm())
 
 
 @require_POST
 def people_invite(request: HttpRequest, program_id: int) -> HttpResponse:
-    program = _staff_program(request, program_id)
+    program = program_for(request.user, program_id, roles=Membership.STAFF_ROLES)
     form = InvitationForm(request.POST)
     if form.is_valid():
         try:
@@ -94,7 +91,7 @@ def people_reactivate(request: HttpRequest, program_id: int, membership_id: int)
 
 
 def _membership_change(request, program_id: int, membership_id: int, service) -> HttpResponse:
-    program = _staff_program(request, program_id)
+    program = program_for(request.user, program_id, roles=Membership.STAFF_ROLES)
     membership = get_object_or_404(
         program_member_list(user=request.user, program=program), pk=membership_id
     )
@@ -110,7 +107,7 @@ def _membership_change(request, program_id: int, membership_id: int, service) ->
 
 @require_POST
 def invitation_revoke_view(request: HttpRequest, program_id: int, invitation_id: int):
-    program = _staff_program(request, program_id)
+    program = program_for(request.user, program_id, roles=Membership.STAFF_ROLES)
     invitation = get_object_or_404(
         invitation_open_list(user=request.user, program=program), pk=invitation_id
     )
@@ -126,7 +123,7 @@ def invitation_revoke_view(request: HttpRequest, program_id: int, invitation_id:
 @require_POST
 def invitation_resend_view(request: HttpRequest, program_id: int, invitation_id: int):
     """Email a pending or expired invitation again (a new link; the old one stops working)."""
-    program = _staff_program(request, program_id)
+    program = program_for(request.user, program_id, roles=Membership.STAFF_ROLES)
     invitation = get_object_or_404(
         invitation_open_list(user=request.user, program=program), pk=invitation_id
     )
@@ -224,7 +221,7 @@ def _roster_preview(request: HttpRequest, program: Program, content: bytes) -> H
 
 def roster_import_page(request: HttpRequest, program_id: int) -> HttpResponse:
     """Director and coordinator: upload a roster CSV, see every problem, then invite everyone."""
-    program = _staff_program(request, program_id)
+    program = program_for(request.user, program_id, roles=Membership.STAFF_ROLES)
     if request.method != "POST":
         return _roster_page(request, program)
     if request.POST.get("step") == "confirm":
@@ -273,7 +270,7 @@ def _roster_confirm(request: HttpRequest, program: Program) -> HttpResponse:
 
 def roster_import_template(request: HttpRequest, program_id: int) -> HttpResponse:
     """The header row and one example, ready to fill in."""
-    _staff_program(request, program_id)
+    program_for(request.user, program_id, roles=Membership.STAFF_ROLES)
     response = HttpResponse(ROSTER_TEMPLATE_CSV, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = content_disposition_header(
         as_attachment=True, filename="roster-template.csv"
@@ -283,9 +280,7 @@ def roster_import_template(request: HttpRequest, program_id: int) -> HttpRespons
 
 def program_security(request: HttpRequest, program_id: int) -> HttpResponse:
     """Director only: the program's sign-in rules (two-factor for directors and faculty)."""
-    program = get_object_or_404(
-        program_list(user=request.user, roles=[Membership.Role.DIRECTOR]), pk=program_id
-    )
+    program = program_for(request.user, program_id, roles=[Membership.Role.DIRECTOR])
     initial = {"require_mfa_for_staff": program.require_mfa_for_staff}
     data = request.POST if request.method == "POST" else None
     form = ProgramSecurityForm(data, initial=initial)

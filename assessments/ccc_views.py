@@ -12,10 +12,11 @@ from django.views.decorators.http import require_POST
 
 from core.csv import csv_response
 from core.forms import add_service_errors
-from curriculum.selectors import program_list
+from curriculum.access import program_for
+from curriculum.models import Membership
+from curriculum.permissions import has_program_role
 from trainees.models import AcademicYear
 
-from . import selectors
 from .forms import (
     ConsensusForm,
     ReviewPeriodForm,
@@ -25,10 +26,29 @@ from .forms import (
     initial_levels,
 )
 from .models import CCCReview, ConsensusLevel
+from .permissions import (
+    can_finalise_ccc,
+    can_manage_ccc,
+    can_record_levels,
+    can_view_ccc,
+    can_write_summative,
+)
+from .seals import CCC_SIGNATURE_MEANING, SUMMATIVE_SIGNATURE_MEANING
+from .selectors.ccc import (
+    ccc_export_rows,
+    ccc_packet_build,
+    ccc_review_list,
+    packet_sections,
+    period_review_rows,
+    review_period_list,
+)
+from .selectors.summative import summative_fellow_get
+from .selectors.trajectory import milestone_fellow_list
+from .selectors.unscoped import milestone_set_subcompetencies, period_milestone_set
 from .services import ccc as ccc_services
 from .services import summative as summative_services
-from .signing import CCC_SIGNATURE_MEANING, SUMMATIVE_SIGNATURE_MEANING
 
+Role = Membership.Role
 PERIOD_PAGE_SIZE = 20
 
 
@@ -43,14 +63,8 @@ def _uses_totp(user) -> bool:
     return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
 
 
-def _program(request: HttpRequest, program_id: int, roles):
-    return get_object_or_404(program_list(user=request.user, roles=roles), pk=program_id)
-
-
 def _period(request: HttpRequest, program, period_id: int):
-    return get_object_or_404(
-        selectors.review_period_list(user=request.user, program=program), pk=period_id
-    )
+    return get_object_or_404(review_period_list(user=request.user, program=program), pk=period_id)
 
 
 # --- Periods -------------------------------------------------------------------------------------
@@ -58,8 +72,8 @@ def _period(request: HttpRequest, program, period_id: int):
 
 def ccc_period_list(request: HttpRequest, program_id: int) -> HttpResponse:
     """Every review period of the program; the director and coordinator create a year's."""
-    program = _program(request, program_id, selectors.CCC_VIEWER_ROLES)
-    can_manage = selectors.can_manage_ccc(request.user, program)
+    program = program_for(request.user, program_id, roles=Membership.OVERSIGHT_ROLES)
+    can_manage = can_manage_ccc(request.user, program)
     if request.method == "POST" and not can_manage:
         raise Http404("No such page.")
     form = None
@@ -84,7 +98,7 @@ def ccc_period_list(request: HttpRequest, program_id: int) -> HttpResponse:
     context = {
         "program": program,
         "period_page": Paginator(
-            selectors.review_period_list(user=request.user, program=program), PERIOD_PAGE_SIZE
+            review_period_list(user=request.user, program=program), PERIOD_PAGE_SIZE
         ).get_page(request.GET.get("page")),
         "form": form,
         "can_manage": can_manage,
@@ -94,12 +108,10 @@ def ccc_period_list(request: HttpRequest, program_id: int) -> HttpResponse:
 
 def ccc_period_detail(request: HttpRequest, program_id: int, period_id: int) -> HttpResponse:
     """The period's packets, one per fellow, with their state; assemble and export buttons."""
-    program = _program(request, program_id, selectors.CCC_VIEWER_ROLES)
+    program = program_for(request.user, program_id, roles=Membership.OVERSIGHT_ROLES)
     period = _period(request, program, period_id)
-    reviews = list(selectors.period_review_rows(user=request.user, period=period))
-    subcompetency_count = len(
-        selectors.milestone_set_subcompetencies(selectors.period_milestone_set(period))
-    )
+    reviews = list(period_review_rows(user=request.user, period=period))
+    subcompetency_count = len(milestone_set_subcompetencies(period_milestone_set(period)))
     drafts = sum(not review.is_finalised for review in reviews)
     context = {
         "program": program,
@@ -108,14 +120,14 @@ def ccc_period_detail(request: HttpRequest, program_id: int, period_id: int) -> 
         "subcompetency_count": subcompetency_count,
         "draft_count": drafts,
         "finalised_count": len(reviews) - drafts,
-        "can_manage": selectors.can_manage_ccc(request.user, program),
-        "can_write_summative": selectors.can_write_summative(request.user, program),
+        "can_manage": can_manage_ccc(request.user, program),
+        "can_write_summative": can_write_summative(request.user, program),
     }
     return render(request, "assessments/ccc_period_detail.html", context)
 
 
 def ccc_period_edit(request: HttpRequest, program_id: int, period_id: int) -> HttpResponse:
-    program = _program(request, program_id, selectors.CCC_MANAGER_ROLES)
+    program = program_for(request.user, program_id, roles=Membership.STAFF_ROLES)
     period = _period(request, program, period_id)
     form = ReviewPeriodForm(
         request.POST or None,
@@ -144,7 +156,7 @@ def ccc_period_edit(request: HttpRequest, program_id: int, period_id: int) -> Ht
 @require_POST
 def ccc_assemble(request: HttpRequest, program_id: int, period_id: int) -> HttpResponse:
     """One click: a draft packet for every fellow enrolled in the period's academic year."""
-    program = _program(request, program_id, selectors.CCC_MANAGER_ROLES)
+    program = program_for(request.user, program_id, roles=Membership.STAFF_ROLES)
     period = _period(request, program, period_id)
     try:
         created = ccc_services.ccc_packets_assemble(actor=request.user, period=period)
@@ -160,12 +172,10 @@ def ccc_assemble(request: HttpRequest, program_id: int, period_id: int) -> HttpR
 
 def ccc_export(request: HttpRequest, program_id: int, period_id: int) -> HttpResponse:
     """The period's finalised levels laid out for entry into the ACGME's milestone system."""
-    program = _program(request, program_id, selectors.CCC_MANAGER_ROLES)
+    program = program_for(request.user, program_id, roles=Membership.STAFF_ROLES)
     period = _period(request, program, period_id)
-    subcompetencies = selectors.milestone_set_subcompetencies(
-        selectors.period_milestone_set(period)
-    )
-    header, rows, _drafts = selectors.ccc_export_rows(
+    subcompetencies = milestone_set_subcompetencies(period_milestone_set(period))
+    header, rows, _drafts = ccc_export_rows(
         user=request.user, period=period, subcompetencies=subcompetencies
     )
     filename = f"ccc-levels-{period.academic_year.label}-{period.kind}.csv"
@@ -176,7 +186,7 @@ def ccc_export(request: HttpRequest, program_id: int, period_id: int) -> HttpRes
 
 
 def _review(request: HttpRequest, program, review_id: int) -> CCCReview:
-    queryset = selectors.ccc_review_list(user=request.user, program=program).prefetch_related(
+    queryset = ccc_review_list(user=request.user, program=program).prefetch_related(
         Prefetch("levels", queryset=ConsensusLevel.objects.select_related("subcompetency")),
         "signatures__signer",
     )
@@ -185,18 +195,14 @@ def _review(request: HttpRequest, program, review_id: int) -> CCCReview:
 
 def _packet_context(request: HttpRequest, program, review: CCCReview, form=None, sign_form=None):
     user = request.user
-    subcompetencies = selectors.milestone_set_subcompetencies(
-        selectors.period_milestone_set(review.period)
-    )
+    subcompetencies = milestone_set_subcompetencies(period_milestone_set(review.period))
     if review.is_finalised:
         packet = review.packet_snapshot
     else:
-        packet = selectors.ccc_packet_build(
-            user=user, review=review, subcompetencies=subcompetencies
-        )
+        packet = ccc_packet_build(user=user, review=review, subcompetencies=subcompetencies)
     levels = {level.subcompetency_id: level for level in review.levels.all()}
-    can_record = not review.is_finalised and selectors.can_record_levels(user, program)
-    can_finalise = not review.is_finalised and selectors.can_finalise_ccc(user, program)
+    can_record = not review.is_finalised and can_record_levels(user, program)
+    can_finalise = not review.is_finalised and can_finalise_ccc(user, program)
     if can_record and form is None:
         form = ConsensusForm(initial=initial_levels(review), subcompetencies=subcompetencies)
     if can_finalise and sign_form is None:
@@ -212,13 +218,14 @@ def _packet_context(request: HttpRequest, program, review: CCCReview, form=None,
         "review": review,
         "period": review.period,
         "packet": packet,
+        "evidence_sections": packet_sections(packet),
         "rows": rows,
         "missing": [sub.code for sub in subcompetencies if sub.pk not in levels],
         "form": form,
         "sign_form": sign_form,
         "can_record": can_record,
         "can_finalise": can_finalise,
-        "is_committee": selectors.can_view_ccc(user, program),
+        "is_committee": can_view_ccc(user, program),
         "signatures": list(review.signatures.all()),
         "meaning": CCC_SIGNATURE_MEANING,
     }
@@ -227,15 +234,13 @@ def _packet_context(request: HttpRequest, program, review: CCCReview, form=None,
 def ccc_packet(request: HttpRequest, program_id: int, review_id: int) -> HttpResponse:
     """The fellow's evidence for the period and the committee's levels. Committee members
     record levels here (one form, all or nothing); a fellow sees their own once finalised."""
-    program = _program(request, program_id, None)
+    program = program_for(request.user, program_id)
     review = _review(request, program, review_id)
     form = None
     if request.method == "POST":
-        if review.is_finalised or not selectors.can_record_levels(request.user, program):
+        if review.is_finalised or not can_record_levels(request.user, program):
             raise Http404("No such page.")
-        subcompetencies = selectors.milestone_set_subcompetencies(
-            selectors.period_milestone_set(review.period)
-        )
+        subcompetencies = milestone_set_subcompetencies(period_milestone_set(review.period))
         form = ConsensusForm(request.POST, subcompetencies=subcompetencies)
         if form.is_valid():
             try:
@@ -259,7 +264,7 @@ def ccc_packet(request: HttpRequest, program_id: int, review_id: int) -> HttpRes
 @require_POST
 def ccc_finalise(request: HttpRequest, program_id: int, review_id: int) -> HttpResponse:
     """The director signs the review (identity re-confirmed); it becomes read-only."""
-    program = _program(request, program_id, [selectors.Role.DIRECTOR])
+    program = program_for(request.user, program_id, roles=[Role.DIRECTOR])
     review = _review(request, program, review_id)
     sign_form = SignForm(request.POST, uses_totp=_uses_totp(request.user))
     if sign_form.is_valid():
@@ -293,24 +298,21 @@ def ccc_finalise(request: HttpRequest, program_id: int, review_id: int) -> HttpR
 def summative_detail(request: HttpRequest, program_id: int, membership_id: int) -> HttpResponse:
     """The director writes and signs it; the coordinator reads it; the fellow reads their own
     once it is signed (before that their page says it is not shared yet)."""
-    program = _program(request, program_id, None)
-    found = selectors.summative_fellow_get(
-        user=request.user, program=program, membership_id=membership_id
-    )
+    program = program_for(request.user, program_id)
+    found = summative_fellow_get(user=request.user, program=program, membership_id=membership_id)
     is_self_waiting = False
     if found is None:
         # The fellow's own page before signing: nothing about any draft is shown.
-        own = program_list(user=request.user, roles=[selectors.Role.FELLOW]).filter(pk=program.pk)
         fellow = (
-            selectors.milestone_fellow_list(user=request.user, program=program)
+            milestone_fellow_list(user=request.user, program=program)
             .filter(pk=membership_id, user=request.user)
             .first()
         )
-        if fellow is None or not own.exists():
+        if fellow is None or not has_program_role(request.user, program, [Role.FELLOW]):
             raise Http404("No such page.")
         found, is_self_waiting = (fellow, None), True
     fellow, evaluation = found
-    can_write = not is_self_waiting and selectors.can_write_summative(request.user, program)
+    can_write = not is_self_waiting and can_write_summative(request.user, program)
     editable = can_write and (evaluation is None or not evaluation.is_signed)
     if request.method == "POST" and not editable:
         raise Http404("No such page.")

@@ -7,10 +7,10 @@ from django import forms
 from core.forms import IdsChoiceField
 
 from .models import LEVELS, Assessment, AssessmentTemplate
-from .services.workflow import NOT_ASSESSABLE, REASON_MAX_LENGTH
+from .services.workflow import NA_FORM_VALUE, REASON_MAX_LENGTH
 
 LEVEL_CHOICES = [(f"{level:.1f}", f"{level:.1f}") for level in LEVELS]
-RATING_CHOICES = [*LEVEL_CHOICES, (NOT_ASSESSABLE, "Not yet assessable")]
+RATING_CHOICES = [*LEVEL_CHOICES, (NA_FORM_VALUE, "Not yet assessable")]
 
 
 class DateInput(forms.DateInput):
@@ -130,7 +130,7 @@ class FillForm(forms.Form):
 def initial_ratings(assessment) -> dict[str, str]:
     initial = {}
     for rating in assessment.ratings.all():
-        value = NOT_ASSESSABLE if rating.not_assessable else f"{rating.level:.1f}"
+        value = NA_FORM_VALUE if rating.not_assessable else f"{rating.level:.1f}"
         initial[f"rating_{rating.subcompetency_id}"] = value
     return initial
 
@@ -206,7 +206,7 @@ class ConsensusForm(forms.Form):
 def initial_levels(review) -> dict[str, str]:
     initial = {"committee_notes": review.committee_notes}
     for level in review.levels.all():
-        value = NOT_ASSESSABLE if level.not_assessable else f"{level.level:.1f}"
+        value = NA_FORM_VALUE if level.not_assessable else f"{level.level:.1f}"
         initial[f"level_{level.subcompetency_id}"] = value
     return initial
 

@@ -385,7 +385,7 @@ class Signature(TimeStampedModel):
 
     # Text fields deliberately not screened for patient identifiers (core.fields), and why.
     SCREENING_EXEMPT = {
-        "meaning": "one of the app's fixed attestation texts (assessments.signing.MEANINGS)",
+        "meaning": "one of the app's fixed attestation texts (assessments.seals.MEANINGS)",
         "content_hash": "a hex digest the app computes; never typed",
         "previous_seal": "a hex digest the app computes; never typed",
         "seal": "a hex digest the app computes; never typed",

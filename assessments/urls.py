@@ -8,7 +8,6 @@ A = P + "assessments/<int:assessment_id>/"
 CP = P + "ccc/periods/<int:period_id>/"
 CR = P + "ccc/reviews/<int:review_id>/"
 urlpatterns = [
-    path(P + "waiting/", views.faculty_queue, name="faculty_queue"),
     path(P + "assessment-forms/", views.template_list_view, name="template_list"),
     path(P + "assessment-forms/new/", views.template_create_view, name="template_create"),
     path(

@@ -1,4 +1,4 @@
-"""Faculty queue, assessment forms, requests, filling and signing, acknowledging, returning."""
+"""Assessment forms, requests, filling and signing, acknowledging, returning."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -10,22 +10,29 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from core.forms import add_service_errors
+from curriculum.access import program_for
 from curriculum.models import Membership, Subcompetency
-from curriculum.selectors import program_list
-from dashboard.selectors import faculty_completion_stats
-from procedures.selectors.verification import verification_queue
 
-from . import selectors
 from .forms import FillForm, RequestForm, ReturnForm, StaffFilterForm, TemplateForm, initial_ratings
 from .models import GRADUATION_TARGET, Assessment, AssessmentTemplate
-from .permissions import can_acknowledge, can_fill
-from .services import signing
+from .permissions import (
+    ASSESSMENT_LIST_ROLES,
+    TEMPLATE_MANAGER_ROLES,
+    can_acknowledge,
+    can_fill,
+    can_see_all_assessments,
+)
+from .seals import SIGNATURE_MEANING
+from .selectors import inbox
+from .selectors.forms import requestable_template_list, template_list
+from .selectors.trajectory import milestone_fellow_list, milestone_trajectory, narratives_received
+from .selectors.unscoped import assessment_detail_get
 from .services import workflow as services
-from .signing import SIGNATURE_MEANING
+from .services.signatures.amend import assessment_amend
+from .services.signatures.sign import assessment_acknowledge, assessment_sign
 
 Role = Membership.Role
 STAFF_PAGE_SIZE = 50
-ASSESSMENT_LIST_ROLES = (Role.FELLOW, Role.DIRECTOR, Role.COORDINATOR)
 
 
 def _service_error(request: HttpRequest, exc: Exception) -> None:
@@ -39,34 +46,14 @@ def _uses_totp(user) -> bool:
     return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
 
 
-def faculty_queue(request: HttpRequest, program_id: int) -> HttpResponse:
-    """Faculty home: everything waiting for this faculty member, oldest first."""
-    program = get_object_or_404(
-        program_list(user=request.user, roles=[Role.FACULTY]), pk=program_id
-    )
-    context = {
-        "program": program,
-        "assessments": list(selectors.assessments_to_fill(user=request.user, program=program)),
-        "procedure_count": verification_queue(user=request.user, program=program).count(),
-        "completion": faculty_completion_stats(
-            user=request.user, program=program, today=program.today()
-        ),
-    }
-    return render(request, "assessments/faculty_queue.html", context)
-
-
 # --- Forms (templates) ---------------------------------------------------------------------------
 
 
-def _director_program(request: HttpRequest, program_id: int):
-    return get_object_or_404(program_list(user=request.user, roles=[Role.DIRECTOR]), pk=program_id)
-
-
 def template_list_view(request: HttpRequest, program_id: int) -> HttpResponse:
-    program = _director_program(request, program_id)
+    program = program_for(request.user, program_id, roles=TEMPLATE_MANAGER_ROLES)
     context = {
         "program": program,
-        "templates": selectors.template_list(user=request.user, program=program),
+        "templates": template_list(user=request.user, program=program),
     }
     return render(request, "assessments/template_list.html", context)
 
@@ -115,14 +102,14 @@ def _template_form(request, program, template: AssessmentTemplate | None) -> Htt
 
 
 def template_create_view(request: HttpRequest, program_id: int) -> HttpResponse:
-    return _template_form(request, _director_program(request, program_id), None)
+    return _template_form(
+        request, program_for(request.user, program_id, roles=TEMPLATE_MANAGER_ROLES), None
+    )
 
 
 def template_update_view(request: HttpRequest, program_id: int, template_id: int) -> HttpResponse:
-    program = _director_program(request, program_id)
-    template = get_object_or_404(
-        selectors.template_list(user=request.user, program=program), pk=template_id
-    )
+    program = program_for(request.user, program_id, roles=TEMPLATE_MANAGER_ROLES)
+    template = get_object_or_404(template_list(user=request.user, program=program), pk=template_id)
     return _template_form(request, program, template)
 
 
@@ -131,13 +118,13 @@ def template_update_view(request: HttpRequest, program_id: int, template_id: int
 
 def request_view(request: HttpRequest, program_id: int) -> HttpResponse:
     """A fellow asks a named faculty member for an assessment, on one phone screen."""
-    program = get_object_or_404(program_list(user=request.user, roles=[Role.FELLOW]), pk=program_id)
+    program = program_for(request.user, program_id, roles=[Role.FELLOW])
     form = RequestForm(
         request.POST or None,
         initial={"observed_on": program.today()},
-        templates=selectors.requestable_template_list(user=request.user, program=program),
-        assessors=selectors.assessor_choice_list(user=request.user, program=program),
-        entries=selectors.recent_entry_list(user=request.user, program=program),
+        templates=requestable_template_list(user=request.user, program=program),
+        assessors=inbox.assessor_choice_list(user=request.user, program=program),
+        entries=inbox.recent_entry_list(user=request.user, program=program),
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -157,29 +144,29 @@ def request_view(request: HttpRequest, program_id: int) -> HttpResponse:
 
 def assessment_list_view(request: HttpRequest, program_id: int) -> HttpResponse:
     """A fellow's "My assessments"; the director's and coordinator's list of the program's."""
-    program = get_object_or_404(
-        program_list(user=request.user, roles=ASSESSMENT_LIST_ROLES), pk=program_id
-    )
-    staff = program_list(user=request.user, roles=Membership.STAFF_ROLES).filter(pk=program.pk)
-    if staff.exists():
-        fellows = selectors.fellow_choice_list(user=request.user, program=program)
+    program = program_for(request.user, program_id, roles=ASSESSMENT_LIST_ROLES)
+    if can_see_all_assessments(request.user, program):
+        fellows = inbox.fellow_choice_list(user=request.user, program=program)
         filters = StaffFilterForm(request.GET or None, fellows=fellows)
         status, fellow_id = "", None
         if filters.is_valid():
             status = filters.cleaned_data["status"]
             fellow = filters.cleaned_data["fellow"]
             fellow_id = fellow.pk if fellow else None
-        queryset = selectors.assessment_list_for_staff(
+        queryset = inbox.assessment_list_for_staff(
             user=request.user, program=program, status=status, fellow_id=fellow_id
         )
         page = Paginator(queryset, STAFF_PAGE_SIZE).get_page(request.GET.get("page"))
         context = {"program": program, "filters": filters, "assessment_page": page}
         return render(request, "assessments/staff_list.html", context)
-    mine = selectors.my_assessments(user=request.user, program=program)
+    mine = inbox.my_assessments(user=request.user, program=program)
+    requests = list(mine["requests"])
+    for assessment in requests:  # a self-assessment the fellow fills themself
+        assessment.can_fill = can_fill(request.user, assessment)
     context = {
         "program": program,
         "received": list(mine["received"]),
-        "requests": list(mine["requests"]),
+        "requests": requests,
     }
     return render(request, "assessments/my_assessments.html", context)
 
@@ -188,10 +175,8 @@ def assessment_list_view(request: HttpRequest, program_id: int) -> HttpResponse:
 
 
 def _visible(request: HttpRequest, program_id: int, assessment_id: int):
-    program = get_object_or_404(program_list(user=request.user), pk=program_id)
-    queryset = selectors.assessment_detail_get(
-        selectors.visible_assessments(user=request.user, program=program)
-    )
+    program = program_for(request.user, program_id)
+    queryset = assessment_detail_get(inbox.visible_assessments(user=request.user, program=program))
     return program, get_object_or_404(queryset, pk=assessment_id)
 
 
@@ -221,18 +206,16 @@ def assessment_detail(request: HttpRequest, program_id: int, assessment_id: int)
         "can_amend": is_assessor and assessment.is_locked,
         "can_acknowledge": can_acknowledge(user, assessment),
         "can_return": assessment.status == Assessment.Status.DRAFT
-        and program_list(user=user, roles=Membership.STAFF_ROLES).filter(pk=program.pk).exists(),
+        and can_see_all_assessments(user, program),
     }
     return render(request, "assessments/assessment_detail.html", context)
 
 
 def assessment_fill(request: HttpRequest, program_id: int, assessment_id: int) -> HttpResponse:
     """Phone-first: narrative, one radio group per subcompetency, then save or sign."""
-    program = get_object_or_404(program_list(user=request.user), pk=program_id)
+    program = program_for(request.user, program_id)
     assessment = get_object_or_404(
-        selectors.assessment_detail_get(
-            selectors.fillable_assessments(user=request.user, program=program)
-        ),
+        assessment_detail_get(inbox.fillable_assessments(user=request.user, program=program)),
         pk=assessment_id,
     )
     if assessment.is_locked:
@@ -260,7 +243,7 @@ def assessment_fill(request: HttpRequest, program_id: int, assessment_id: int) -
                     ratings=form.ratings(),
                 )
                 if sign:
-                    signing.assessment_sign(
+                    assessment_sign(
                         actor=request.user,
                         assessment=assessment,
                         password=data.get("password") or None,
@@ -297,7 +280,7 @@ def assessment_acknowledge_view(
     if assessment.fellow.user_id != request.user.pk:
         raise Http404("No such assessment.")
     try:
-        signing.assessment_acknowledge(actor=request.user, assessment=assessment)
+        assessment_acknowledge(actor=request.user, assessment=assessment)
     except (ValidationError, PermissionDenied) as exc:
         _service_error(request, exc)
     else:
@@ -311,12 +294,12 @@ def assessment_acknowledge_view(
 def assessment_amend_view(
     request: HttpRequest, program_id: int, assessment_id: int
 ) -> HttpResponse:
-    program = get_object_or_404(program_list(user=request.user), pk=program_id)
+    program = program_for(request.user, program_id)
     assessment = get_object_or_404(
-        selectors.fillable_assessments(user=request.user, program=program), pk=assessment_id
+        inbox.fillable_assessments(user=request.user, program=program), pk=assessment_id
     )
     try:
-        draft = signing.assessment_amend(actor=request.user, assessment=assessment)
+        draft = assessment_amend(actor=request.user, assessment=assessment)
     except (ValidationError, PermissionDenied) as exc:
         _service_error(request, exc)
         return redirect(assessment)
@@ -328,11 +311,9 @@ def assessment_return_view(
     request: HttpRequest, program_id: int, assessment_id: int
 ) -> HttpResponse:
     """The director or coordinator returns a draft to its assessor with a reason."""
-    program = get_object_or_404(
-        program_list(user=request.user, roles=Membership.STAFF_ROLES), pk=program_id
-    )
+    program = program_for(request.user, program_id, roles=Membership.STAFF_ROLES)
     assessment = get_object_or_404(
-        selectors.visible_assessments(user=request.user, program=program), pk=assessment_id
+        inbox.visible_assessments(user=request.user, program=program), pk=assessment_id
     )
     form = ReturnForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -381,7 +362,7 @@ def _trajectory_chart(rows) -> dict:
 
 
 def _milestone_progress(request: HttpRequest, program, fellow: Membership) -> HttpResponse:
-    rows = selectors.milestone_trajectory(user=request.user, fellow=fellow)
+    rows = milestone_trajectory(user=request.user, fellow=fellow)
     context = {
         "program": program,
         "fellow": fellow,
@@ -390,16 +371,16 @@ def _milestone_progress(request: HttpRequest, program, fellow: Membership) -> Ht
         "charted": [row for row in rows if row.points],
         "chart": _trajectory_chart(rows),
         "target": GRADUATION_TARGET,
-        "narratives": list(selectors.narratives_received(user=request.user, fellow=fellow)),
+        "narratives": list(narratives_received(user=request.user, fellow=fellow)),
     }
     return render(request, "assessments/milestone_progress.html", context)
 
 
 def my_milestones_view(request: HttpRequest, program_id: int) -> HttpResponse:
     """The fellow's own ratings over time, per subcompetency, against the graduation target."""
-    program = get_object_or_404(program_list(user=request.user, roles=[Role.FELLOW]), pk=program_id)
+    program = program_for(request.user, program_id, roles=[Role.FELLOW])
     fellow = get_object_or_404(
-        selectors.milestone_fellow_list(user=request.user, program=program), user=request.user
+        milestone_fellow_list(user=request.user, program=program), user=request.user
     )
     return _milestone_progress(request, program, fellow)
 
@@ -408,8 +389,8 @@ def fellow_milestones_view(
     request: HttpRequest, program_id: int, membership_id: int
 ) -> HttpResponse:
     """The same page about one fellow, for the program's director, coordinator and faculty."""
-    program = get_object_or_404(program_list(user=request.user), pk=program_id)
+    program = program_for(request.user, program_id)
     fellow = get_object_or_404(
-        selectors.milestone_fellow_list(user=request.user, program=program), pk=membership_id
+        milestone_fellow_list(user=request.user, program=program), pk=membership_id
     )
     return _milestone_progress(request, program, fellow)

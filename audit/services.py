@@ -85,6 +85,23 @@ def audit_record_many(*, actor, action: str, objects, changes: dict | None = Non
     return len(events)
 
 
+def audit_record_each(*, actor, action: str, changes_by_object) -> int:
+    """The same action on many records, each with its own ``changes`` (a catalogue loaded at
+    once): ``changes_by_object`` is ``[(obj, changes), ...]``; one insert, one event each."""
+    events = [
+        _event(
+            actor=actor,
+            action=action,
+            obj=obj,
+            program_id=getattr(obj, "program_id", None),
+            changes=changes,
+        )
+        for obj, changes in changes_by_object
+    ]
+    AuditEvent.objects.bulk_create(events)
+    return len(events)
+
+
 def _event(*, actor, action: str, obj: models.Model, program_id, changes) -> AuditEvent:
     request = current_request()
     actor_id = actor.pk if actor is not None and actor.is_authenticated else None

@@ -4,12 +4,12 @@ import csv
 
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils.http import content_disposition_header
 
 from core.csv import spreadsheet_safe
+from curriculum.access import program_for
 from curriculum.models import Membership
-from curriculum.selectors import program_list
 
 from .forms import AuditFilterForm
 from .selectors import audit_action_list, audit_event_list
@@ -31,9 +31,7 @@ EXPORT_HEADER = (
 
 
 def _filtered_events(request: HttpRequest, program_id: int):
-    program = get_object_or_404(
-        program_list(user=request.user, roles=[Membership.Role.DIRECTOR]), pk=program_id
-    )
+    program = program_for(request.user, program_id, roles=[Membership.Role.DIRECTOR])
     form = AuditFilterForm(
         request.GET or None, actions=audit_action_list(user=request.user, program=program)
     )

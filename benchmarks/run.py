@@ -125,7 +125,7 @@ def _measure(client, url: str, repeat: int) -> dict:
 
 def _export_memory(program, cohorts_rows) -> dict:
     """tracemalloc peak while streaming the export for a set of enrolments, per row count."""
-    from dashboard.views import _procedures_csv
+    from dashboard.views.director import _procedures_csv
 
     result = {}
     for label, cohort, enrolments in cohorts_rows:
@@ -152,8 +152,8 @@ def main() -> None:
 
     from assessments.models import CCCReview
     from curriculum.models import Membership, Program
-    from curriculum.scale import SCALE_INSTITUTION, scale_program_name
     from dashboard import selectors as dashboard_selectors
+    from demo.scale import SCALE_INSTITUTION, scale_program_name
     from procedures.models import ProcedureLogEntry
 
     program = Program.objects.get(name=scale_program_name(1), institution=SCALE_INSTITUTION)
@@ -191,8 +191,8 @@ def main() -> None:
         results[name] = _measure(client, url, repeat)
 
     page("cohort_dashboard", director, reverse("dashboard:cohort_dashboard", args=[pid]))
-    page("fellow_home", fellow, reverse("trainees:my_progress", args=[pid]))
-    page("faculty_queue", faculty, reverse("assessments:faculty_queue", args=[pid]))
+    page("fellow_home", fellow, reverse("dashboard:my_progress", args=[pid]))
+    page("faculty_queue", faculty, reverse("dashboard:faculty_queue", args=[pid]))
     page("procedure_log_list", fellow, reverse("procedures:log", args=[pid]))
 
     review = (

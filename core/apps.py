@@ -5,6 +5,3 @@ class CoreConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "core"
     verbose_name = "Core"
-
-    def ready(self) -> None:
-        from . import checks  # noqa: F401 (registers the deploy checks)

@@ -1,4 +1,4 @@
-"""Input shape only: the services decide what is valid (milestone sets, rotations, blocks)."""
+"""Input shape only: the services decide what is valid (milestone sets, rotations)."""
 
 from pathlib import PurePath
 
@@ -78,15 +78,3 @@ class RotationForm(forms.Form):
         self.fields["subcompetencies"].label_from_instance = lambda s: f"{s.code} {s.title}"
         self.helper = FormHelper()
         self.helper.add_input(Submit("save", "Save rotation"))
-
-
-class ScheduleBlockForm(forms.Form):
-    rotation = forms.ModelChoiceField(queryset=Rotation.objects.none())
-    start_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    end_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-
-    def __init__(self, *args, program, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["rotation"].queryset = Rotation.objects.filter(
-            program=program, is_active=True
-        ).order_by("name")

@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
 
 from core.fields import ScreenedCharField
 from core.models import TimeStampedModel
@@ -76,6 +77,10 @@ class Program(TimeStampedModel):
         """``moment`` (default now) on the program's clock."""
         return timezone.localtime(moment, timezone=self.zone)
 
+    def date_text(self, moment: datetime.datetime) -> str:
+        """The program's date of ``moment`` in words ("March 3, 2027"), for emails and messages."""
+        return date_format(self.localtime(moment), "F j, Y")
+
 
 class Membership(TimeStampedModel):
     """A person's role in one program. A person may hold several roles in several programs.
@@ -94,8 +99,8 @@ class Membership(TimeStampedModel):
     HOME_URL_NAMES = {
         Role.DIRECTOR: "dashboard:cohort_dashboard",
         Role.COORDINATOR: "dashboard:cohort_dashboard",
-        Role.FACULTY: "assessments:faculty_queue",
-        Role.FELLOW: "trainees:my_progress",
+        Role.FACULTY: "dashboard:faculty_queue",
+        Role.FELLOW: "dashboard:my_progress",
     }
     # The role groups the rules speak of, named once (curriculum/access.py and each app's
     # permissions.py use these; no app writes its own tuple).

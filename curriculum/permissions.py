@@ -24,8 +24,3 @@ def can_manage_curriculum(user, program: Program) -> bool:
 def can_manage_schedule(user, program: Program) -> bool:
     """Directors and coordinators build the rotations and the fellows' schedule."""
     return can_manage_roster(user, program)
-
-
-def can_view_schedule(user, program: Program) -> bool:
-    """Staff and faculty see the whole schedule; a fellow sees only their own (pathway page)."""
-    return has_program_role(user, program, (*Membership.STAFF_ROLES, Membership.Role.FACULTY))

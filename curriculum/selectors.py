@@ -4,8 +4,6 @@ from collections.abc import Iterable
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from trainees.models import AcademicYear, Enrolment, ScheduleBlock
-
 from .models import (
     Competency,
     LevelDescriptor,
@@ -15,7 +13,6 @@ from .models import (
     Rotation,
     Subcompetency,
 )
-from .permissions import can_view_schedule
 
 
 def membership_list(*, user) -> QuerySet[Membership]:
@@ -95,32 +92,4 @@ def rotation_list(*, user, program: Program) -> QuerySet[Rotation]:
         Rotation.objects.filter(program=program)
         .prefetch_related(Prefetch("subcompetencies", Subcompetency.objects.order_by("code")))
         .order_by("-is_active", "name")
-    )
-
-
-def schedule_academic_year_list(*, user, program: Program) -> QuerySet[AcademicYear]:
-    """Academic years whose schedule ``user`` may see, newest first."""
-    if not can_view_schedule(user, program):
-        return AcademicYear.objects.none()
-    return AcademicYear.objects.filter(program=program).order_by("-start_date")
-
-
-def schedule_enrolment_list(
-    *, user, program: Program, academic_year: AcademicYear
-) -> QuerySet[Enrolment]:
-    """Every scheduled fellow of the year with their blocks and rotations: three queries in all,
-    however many fellows and blocks there are."""
-    if not can_view_schedule(user, program):
-        return Enrolment.objects.none()
-    return (
-        Enrolment.objects.filter(cohort__program=program, cohort__academic_year=academic_year)
-        .exclude(status=Enrolment.Status.WITHDRAWN)
-        .select_related("membership__user", "cohort")
-        .prefetch_related(
-            Prefetch(
-                "blocks",
-                ScheduleBlock.objects.select_related("rotation").order_by("start_date", "pk"),
-            )
-        )
-        .order_by("cohort__name", "membership__user__full_name", "membership__user__email")
     )

@@ -1,12 +1,11 @@
-"""Writes for programs, memberships, milestone sets, rotations and the schedule.
+"""Writes for programs, memberships, milestone sets and rotations (the fellows' schedule of
+blocks is written next to its model, in the pathway app).
 
 ``actor=None`` means the system (seeding, commands).
 """
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-
-from trainees.models import Enrolment, ScheduleBlock
 
 from . import milestones
 from .models import (
@@ -196,74 +195,3 @@ def rotation_update(
     rotation.discipline, rotation.site = discipline, site.strip()
     rotation.is_longitudinal, rotation.is_active = is_longitudinal, is_active
     return _rotation_save(rotation=rotation, subcompetencies=list(subcompetencies))
-
-
-def schedule_block_create(
-    *, actor, enrolment: Enrolment, rotation: Rotation, start_date, end_date
-) -> ScheduleBlock:
-    """Put a fellow on a rotation. Main rotations may not overlap each other; longitudinal
-    clinics may run beside them. The block must fall inside the fellow's enrolment."""
-    program = enrolment.cohort.program
-    _enforce_schedule_manager(actor, program)
-    with transaction.atomic():
-        # Lock the enrolment so two editors cannot book overlapping blocks at the same moment.
-        enrolment = (
-            Enrolment.objects.select_for_update().select_related("cohort").get(pk=enrolment.pk)
-        )
-        if enrolment.status in Enrolment.FINAL_STATUSES:
-            raise ValidationError(
-                f"This enrolment is {enrolment.get_status_display().lower()}; "
-                "its schedule is kept as history and cannot change."
-            )
-        if rotation.program_id != program.pk:
-            raise ValidationError({"rotation": "This rotation belongs to another program."})
-        if not rotation.is_active:
-            raise ValidationError({"rotation": f"{rotation} is retired; choose another rotation."})
-        if end_date < start_date:
-            raise ValidationError({"end_date": "The block cannot end before it starts."})
-        if start_date < enrolment.start_date or end_date > enrolment.expected_end_date:
-            raise ValidationError(
-                f"The block must fall within the fellow's enrolment "
-                f"({enrolment.start_date:%b %d, %Y} to {enrolment.expected_end_date:%b %d, %Y})."
-            )
-        if not rotation.is_longitudinal:
-            clash = (
-                ScheduleBlock.objects.filter(
-                    enrolment=enrolment,
-                    rotation__is_longitudinal=False,
-                    start_date__lte=end_date,
-                    end_date__gte=start_date,
-                )
-                .select_related("rotation")
-                .first()
-            )
-            if clash is not None:
-                raise ValidationError(
-                    f"This overlaps {clash.rotation} ({clash.start_date:%b %d} to "
-                    f"{clash.end_date:%b %d, %Y}). Main rotations may not overlap; shorten or "
-                    "remove that block first, or mark the rotation as longitudinal."
-                )
-        block = ScheduleBlock(
-            enrolment=enrolment, rotation=rotation, start_date=start_date, end_date=end_date
-        )
-        block.full_clean()
-        block.save()
-    return block
-
-
-def schedule_block_delete(*, actor, block: ScheduleBlock) -> None:
-    """Remove a block and the calendar deadlines generated from it. A deadline the director
-    edited or added by hand is never dropped silently: the block stays until it is dealt with."""
-    _enforce_schedule_manager(actor, block.enrolment.cohort.program)
-    with transaction.atomic():
-        block = ScheduleBlock.objects.select_for_update().get(pk=block.pk)
-        if block.enrolment.status in Enrolment.FINAL_STATUSES:
-            raise ValidationError("This enrolment is finished; its schedule is kept as history.")
-        deadlines = block.deadlines.all()
-        if deadlines.filter(is_edited=True).exists() or deadlines.filter(key="").exists():
-            raise ValidationError(
-                "A deadline you edited in the program calendar depends on this block; "
-                "change or remove it there first."
-            )
-        deadlines.delete()
-        block.delete()

@@ -53,15 +53,4 @@ urlpatterns += [
         views.rotation_form_page,
         name="rotation_edit",
     ),
-    path("programs/<int:program_id>/schedule/", views.schedule_page, name="schedule"),
-    path(
-        "programs/<int:program_id>/schedule/enrolments/<int:enrolment_id>/blocks/new/",
-        views.schedule_block_form_page,
-        name="schedule_block_create",
-    ),
-    path(
-        "programs/<int:program_id>/schedule/blocks/<int:block_id>/delete/",
-        views.schedule_block_delete_page,
-        name="schedule_block_delete",
-    ),
 ]

@@ -1,49 +1,36 @@
-from datetime import timedelta
-
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
-from django.utils.dateparse import parse_date
 from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
 from core.forms import add_service_errors
-from core.htmx import is_htmx, render_page_or_partial
-from trainees.models import ScheduleBlock
-from trainees.selectors import managed_enrolment_list
+from core.htmx import render_page_or_partial
 
 from . import milestones
-from .forms import MilestoneSetImportForm, RotationForm, ScheduleBlockForm
+from .access import program_for
+from .forms import MilestoneSetImportForm, RotationForm
 from .models import Membership
 from .permissions import can_manage_curriculum, can_manage_schedule
-from .schedule import Span, find_gaps, find_overlaps, grid_row, weeks_between
 from .selectors import (
     membership_list,
     milestone_set_full_list,
     milestone_set_list,
-    program_list,
     program_member_list,
     program_role_counts,
     rotation_list,
-    schedule_academic_year_list,
-    schedule_enrolment_list,
 )
 from .services import (
     milestone_set_import,
     milestone_set_load_default,
     rotation_create,
     rotation_update,
-    schedule_block_create,
-    schedule_block_delete,
 )
 
 ROSTER_PAGE_SIZE = 25
-DEFAULT_BLOCK_DAYS = 27  # a new block defaults to four weeks
-SCHEDULE_VIEWER_ROLES = (*Membership.STAFF_ROLES, Membership.Role.FACULTY)
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -56,9 +43,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def program_overview(request: HttpRequest, program_id: int) -> HttpResponse:
     """Director and coordinator home: who is in the program, and what is still to set up."""
-    program = get_object_or_404(
-        program_list(user=request.user, roles=Membership.STAFF_ROLES), pk=program_id
-    )
+    program = program_for(request.user, program_id, roles=Membership.STAFF_ROLES)
     roster = Paginator(program_member_list(user=request.user, program=program), ROSTER_PAGE_SIZE)
     context = {
         "program": program,
@@ -96,15 +81,15 @@ def _milestone_set_list_response(
 
 def milestone_set_list_page(request: HttpRequest, program_id: int) -> HttpResponse:
     """Every member sees the program's milestone sets; the director also loads and imports."""
-    program = get_object_or_404(program_list(user=request.user), pk=program_id)
+    program = program_for(request.user, program_id)
     return _milestone_set_list_response(request, program)
 
 
 @require_POST
 def milestone_set_import_page(request: HttpRequest, program_id: int) -> HttpResponse:
-    program = get_object_or_404(program_list(user=request.user), pk=program_id)
+    program = program_for(request.user, program_id)
     if not can_manage_curriculum(request.user, program):
-        raise PermissionDenied
+        raise Http404("No such page.")
     form = MilestoneSetImportForm(request.POST, request.FILES, program_id=program.pk)
     if form.is_valid():
         try:
@@ -124,9 +109,9 @@ def milestone_set_import_page(request: HttpRequest, program_id: int) -> HttpResp
 
 @require_POST
 def milestone_set_load_default_page(request: HttpRequest, program_id: int) -> HttpResponse:
-    program = get_object_or_404(program_list(user=request.user), pk=program_id)
+    program = program_for(request.user, program_id)
     if not can_manage_curriculum(request.user, program):
-        raise PermissionDenied
+        raise Http404("No such page.")
     milestone_set = milestone_set_load_default(actor=request.user, program=program)
     messages.success(request, f"{milestone_set} is loaded.")
     return redirect(milestone_set.get_absolute_url())
@@ -134,7 +119,7 @@ def milestone_set_load_default_page(request: HttpRequest, program_id: int) -> Ht
 
 def milestone_set_detail_page(request: HttpRequest, program_id: int, set_id: int) -> HttpResponse:
     """Competencies, subcompetencies, their seed domains and level descriptors."""
-    program = get_object_or_404(program_list(user=request.user), pk=program_id)
+    program = program_for(request.user, program_id)
     milestone_set = get_object_or_404(
         milestone_set_full_list(user=request.user, program=program), pk=set_id
     )
@@ -145,7 +130,7 @@ def milestone_set_detail_page(request: HttpRequest, program_id: int, set_id: int
 def milestone_set_export(
     request: HttpRequest, program_id: int, set_id: int, file_format: str
 ) -> HttpResponse:
-    program = get_object_or_404(program_list(user=request.user), pk=program_id)
+    program = program_for(request.user, program_id)
     milestone_set = get_object_or_404(
         milestone_set_full_list(user=request.user, program=program), pk=set_id
     )
@@ -161,22 +146,9 @@ def milestone_set_export(
 # --- Rotations ---------------------------------------------------------------------------------
 
 
-def _member_program(request: HttpRequest, program_id: int):
-    return get_object_or_404(program_list(user=request.user), pk=program_id)
-
-
-def _schedule_manager_program(request: HttpRequest, program_id: int):
-    program = get_object_or_404(
-        program_list(user=request.user, roles=Membership.STAFF_ROLES), pk=program_id
-    )
-    if not can_manage_schedule(request.user, program):
-        raise Http404
-    return program
-
-
 def rotation_list_page(request: HttpRequest, program_id: int) -> HttpResponse:
     """The program's rotations; any member reads them, directors and coordinators edit."""
-    program = _member_program(request, program_id)
+    program = program_for(request.user, program_id)
     context = {
         "program": program,
         "rotations": rotation_list(user=request.user, program=program),
@@ -188,7 +160,7 @@ def rotation_list_page(request: HttpRequest, program_id: int) -> HttpResponse:
 def rotation_form_page(
     request: HttpRequest, program_id: int, rotation_id: int | None = None
 ) -> HttpResponse:
-    program = _schedule_manager_program(request, program_id)
+    program = program_for(request.user, program_id, roles=Membership.STAFF_ROLES)
     rotation = None
     if rotation_id is not None:
         rotation = get_object_or_404(
@@ -223,140 +195,3 @@ def rotation_form_page(
             return redirect("curriculum:rotation_list", program_id=program.pk)
     context = {"program": program, "form": form, "rotation": rotation}
     return render(request, "curriculum/rotation_form.html", context)
-
-
-# --- Schedule grid -----------------------------------------------------------------------------
-
-
-def _schedule_rows(enrolments, weeks) -> list[dict]:
-    rows = []
-    for enrolment in enrolments:
-        spans = [
-            Span(b.start_date, b.end_date, b.rotation.short_name, b.rotation.is_longitudinal, b.pk)
-            for b in enrolment.blocks.all()
-        ]
-        end = enrolment.expected_end_date
-        cells = grid_row(spans, weeks, enrolled_from=enrolment.start_date, enrolled_to=end)
-        rows.append(
-            {
-                "enrolment": enrolment,
-                "cells": cells,
-                "gap_weeks": sum(cell.is_gap for cell in cells),
-                "gaps": find_gaps(spans, enrolment.start_date, end),
-                "overlaps": find_overlaps(spans),
-            }
-        )
-    return rows
-
-
-def _schedule_context(request: HttpRequest, program, academic_year, **extra) -> dict:
-    weeks = weeks_between(academic_year.start_date, academic_year.end_date)
-    enrolments = schedule_enrolment_list(
-        user=request.user, program=program, academic_year=academic_year
-    )
-    return {
-        "program": program,
-        "academic_year": academic_year,
-        "academic_years": schedule_academic_year_list(user=request.user, program=program),
-        "weeks": weeks,
-        "rows": _schedule_rows(enrolments, weeks),
-        "can_edit": can_manage_schedule(request.user, program),
-        "block_form": None,
-        "editing": None,
-    } | extra
-
-
-def _schedule_program_and_year(request: HttpRequest, program_id: int, year_id=None):
-    program = get_object_or_404(
-        program_list(user=request.user, roles=SCHEDULE_VIEWER_ROLES), pk=program_id
-    )
-    years = schedule_academic_year_list(user=request.user, program=program)
-    if year_id:
-        return program, get_object_or_404(years, pk=year_id)
-    today = program.today()
-    current = years.filter(start_date__lte=today, end_date__gte=today).first()
-    return program, current or years.first()
-
-
-def schedule_page(request: HttpRequest, program_id: int) -> HttpResponse:
-    """Fellows by weeks for one academic year: what each fellow is on, where the gaps and
-    overlaps are. Directors and coordinators add and remove blocks from here."""
-    year_id = request.GET.get("year")
-    program, academic_year = _schedule_program_and_year(
-        request, program_id, int(year_id) if year_id and year_id.isdigit() else None
-    )
-    if academic_year is None:
-        return render(request, "curriculum/schedule.html", {"program": program})
-    context = _schedule_context(request, program, academic_year)
-    return render_page_or_partial(request, "curriculum/schedule.html", "grid", context)
-
-
-def _block_form_response(request: HttpRequest, program, enrolment, form=None) -> HttpResponse:
-    if form is None:
-        start = parse_date(request.GET.get("start") or "") or enrolment.start_date
-        form = ScheduleBlockForm(
-            program=program,
-            initial={"start_date": start, "end_date": start + timedelta(days=DEFAULT_BLOCK_DAYS)},
-        )
-    context = _schedule_context(
-        request, program, enrolment.cohort.academic_year, block_form=form, editing=enrolment
-    )
-    if is_htmx(request) and request.method == "GET":
-        return render(request, "curriculum/schedule.html#block_editor", context)
-    return render_page_or_partial(request, "curriculum/schedule.html", "grid", context)
-
-
-def schedule_block_form_page(
-    request: HttpRequest, program_id: int, enrolment_id: int
-) -> HttpResponse:
-    """Add a block for one fellow. With htmx the form opens above the grid and a save swaps the
-    whole grid; without JavaScript the same URL is an ordinary page."""
-    program = _schedule_manager_program(request, program_id)
-    enrolment = get_object_or_404(
-        managed_enrolment_list(user=request.user, program=program), pk=enrolment_id
-    )
-    if request.method != "POST":
-        return _block_form_response(request, program, enrolment)
-    form = ScheduleBlockForm(request.POST, program=program)
-    if form.is_valid():
-        try:
-            block = schedule_block_create(
-                actor=request.user, enrolment=enrolment, **form.cleaned_data
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, f"{enrolment.membership.user}: {block} added.")
-            return _schedule_saved(request, program, enrolment)
-    return _block_form_response(request, program, enrolment, form=form)
-
-
-def _schedule_saved(request: HttpRequest, program, enrolment) -> HttpResponse:
-    if is_htmx(request):
-        context = _schedule_context(request, program, enrolment.cohort.academic_year)
-        return render(request, "curriculum/schedule.html#grid", context)
-    url = reverse("curriculum:schedule", kwargs={"program_id": program.pk})
-    return redirect(f"{url}?year={enrolment.cohort.academic_year_id}")
-
-
-@require_POST
-def schedule_block_delete_page(
-    request: HttpRequest, program_id: int, block_id: int
-) -> HttpResponse:
-    program = _schedule_manager_program(request, program_id)
-    block = get_object_or_404(
-        ScheduleBlock.objects.filter(
-            enrolment__in=managed_enrolment_list(user=request.user, program=program)
-        ).select_related(
-            "rotation", "enrolment__cohort__academic_year", "enrolment__membership__user"
-        ),
-        pk=block_id,
-    )
-    enrolment = block.enrolment
-    try:
-        schedule_block_delete(actor=request.user, block=block)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, f"{enrolment.membership.user}: {block} removed.")
-    return _schedule_saved(request, program, enrolment)

@@ -25,24 +25,20 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from assessments.models import GRADUATION_TARGET, Assessment
-from assessments.selectors import counted_ratings, latest_ccc_levels, recorded_assessments
+from assessments.selectors.unscoped import counted_ratings, latest_ccc_levels, recorded_assessments
 from curriculum.models import Membership, MilestoneSet, Program, Subcompetency
 from curriculum.selectors import program_list
 from procedures.models import ProcedureLogEntry
 from procedures.selectors.progress import (
     CohortProgressRow,
-    _counts,
-    _progress,
     _target_list,
+    target_cells,
+    target_counts,
 )
 from trainees.models import Cohort, Deadline, Enrolment
 
-from .permissions import DASHBOARD_ROLES
-
 Role = Membership.Role
 Status = Assessment.Status
-OPEN_STATUSES = (Status.DRAFT, Status.RETURNED)
-LOCKED_STATUSES = (Status.SIGNED, Status.ACKNOWLEDGED)
 TARGET = float(GRADUATION_TARGET)
 UPCOMING_DAYS = 30
 PANEL_ROWS = 10
@@ -69,7 +65,7 @@ def dashboard_enrolments(*, user, program_id: int) -> list[Enrolment]:
     return list(
         Enrolment.objects.filter(
             cohort__program_id=program_id,
-            cohort__program__in=program_list(user=user, roles=DASHBOARD_ROLES),
+            cohort__program__in=program_list(user=user, roles=Membership.STAFF_ROLES),
         )
         .exclude(status=Enrolment.Status.WITHDRAWN)
         .select_related("cohort__academic_year", "cohort__program", "membership__user")
@@ -175,7 +171,7 @@ def current_subcompetencies(*, program: Program) -> list[Subcompetency]:
 
 def latest_ratings(*, fellow_ids) -> dict[int, dict[int, HeatCell]]:
     """``{fellow id: {subcompetency id: HeatCell}}``: each fellow's most recent rated level of
-    each subcompetency from counted faculty ratings (``assessments.selectors.counted_ratings``:
+    each subcompetency from counted faculty ratings (``counted_ratings``, assessments' one rule:
     never a self-assessment or a multi-source answer), in one query however many fellows (a
     window function picks the latest row). Not scoped: callers pass fellows they may already see."""
     rows = (
@@ -244,10 +240,10 @@ def procedure_progress(*, program: Program, fellows: list[Membership]):
         program=program, fellow_id__in=[fellow.pk for fellow in fellows]
     )
     by_fellow: dict[int, list[dict]] = {}
-    for row in _counts(entries, by_fellow=True):
+    for row in target_counts(entries, by_fellow=True):
         by_fellow.setdefault(row["fellow_id"], []).append(row)
     return targets, [
-        CohortProgressRow(fellow=fellow, cells=_progress(targets, by_fellow.get(fellow.pk, [])))
+        CohortProgressRow(fellow=fellow, cells=target_cells(targets, by_fellow.get(fellow.pk, [])))
         for fellow in fellows
     ]
 
@@ -292,7 +288,7 @@ def overdue_assessments(
     overdue first; each row carries ``days_overdue`` and ``total`` (how many there are in all),
     so a panel shows the first rows and the count in one query. Not scoped: staff callers."""
     queryset = Assessment.objects.filter(
-        program=program, status__in=OPEN_STATUSES, due_date__lt=today
+        program=program, status__in=Assessment.OPEN_STATUSES, due_date__lt=today
     )
     if fellow_ids is not None:
         queryset = queryset.filter(fellow_id__in=list(fellow_ids))
@@ -349,11 +345,13 @@ def faculty_completion_stats(*, user, program: Program, today: datetime.date) ->
     since = today - datetime.timedelta(days=365)
     mine = Assessment.objects.filter(program=program, assessor__user=user)
     counts = mine.aggregate(
-        signed=Count("pk", filter=Q(status__in=LOCKED_STATUSES, signed_at__date__gte=since)),
-        overdue=Count("pk", filter=Q(status__in=OPEN_STATUSES, due_date__lt=today)),
+        signed=Count(
+            "pk", filter=Q(status__in=Assessment.LOCKED_STATUSES, signed_at__date__gte=since)
+        ),
+        overdue=Count("pk", filter=Q(status__in=Assessment.OPEN_STATUSES, due_date__lt=today)),
     )
     waits = list(
-        mine.filter(status__in=LOCKED_STATUSES, signed_at__date__gte=since)
+        mine.filter(status__in=Assessment.LOCKED_STATUSES, signed_at__date__gte=since)
         .annotate(
             wait=ExpressionWrapper(F("signed_at") - F("created_at"), output_field=DurationField())
         )
@@ -417,7 +415,9 @@ def fellow_due(*, fellow: Membership, today: datetime.date) -> dict:
     callers pass the signed-in fellow's own membership."""
     counts = Assessment.objects.filter(fellow=fellow).aggregate(
         to_acknowledge=Count("pk", filter=Q(status=Status.SIGNED)),
-        requested=Count("pk", filter=Q(status__in=OPEN_STATUSES, requested_by=fellow.user_id)),
+        requested=Count(
+            "pk", filter=Q(status__in=Assessment.OPEN_STATUSES, requested_by=fellow.user_id)
+        ),
     )
     deadlines = list(
         Deadline.objects.filter(

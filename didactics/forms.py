@@ -7,7 +7,9 @@ from django import forms
 from curriculum.models import Membership, Subcompetency
 
 from .models import Attendance, Series
-from .services import CODE_LENGTH, MAX_RESOURCE_BYTES, REASON_MAX_LENGTH
+from .services.attendance import REASON_MAX_LENGTH
+from .services.checkin import CODE_LENGTH
+from .services.objectives import MAX_RESOURCE_BYTES
 
 
 class DateInput(forms.DateInput):

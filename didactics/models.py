@@ -2,7 +2,6 @@
 
 import datetime
 import uuid
-import zoneinfo
 from pathlib import PurePath
 
 from django.conf import settings
@@ -154,8 +153,7 @@ class Session(TimeStampedModel):
         return self.guest_presenter
 
     def local(self, value: datetime.time) -> datetime.datetime:
-        zone = zoneinfo.ZoneInfo(self.program.timezone)
-        return datetime.datetime.combine(self.date, value, tzinfo=zone)
+        return datetime.datetime.combine(self.date, value, tzinfo=self.program.zone)
 
     @property
     def starts_at(self) -> datetime.datetime:

@@ -1,23 +1,22 @@
-"""Who may do what with didactics. Views gate with these; services enforce them."""
+"""Who may do what with didactics. Views gate with these; services enforce them. The role
+groups are the named ones on ``Membership``; views load the program with the same groups."""
 
 from curriculum.models import Membership, Program
 from curriculum.permissions import has_program_role
 
 Role = Membership.Role
-STAFF = Membership.STAFF_ROLES
-
-
-def is_member(user, program: Program) -> bool:
-    return has_program_role(user, program, Role.values)
+FELLOW_ROLES = (Role.FELLOW,)
+# Only the director says who teaches (and so confirms objectives) on a rotation.
+TEACHER_MANAGER_ROLES = (Role.DIRECTOR,)
 
 
 def is_fellow(user, program: Program) -> bool:
-    return has_program_role(user, program, [Role.FELLOW])
+    return has_program_role(user, program, FELLOW_ROLES)
 
 
 def can_manage_calendar(user, program: Program) -> bool:
     """The coordinator and the director build the conference calendar and correct the roll."""
-    return has_program_role(user, program, STAFF)
+    return has_program_role(user, program, Membership.STAFF_ROLES)
 
 
 def can_run_checkin(user, session) -> bool:
@@ -32,19 +31,19 @@ def can_run_checkin(user, session) -> bool:
 
 def can_manage_objectives(user, program: Program) -> bool:
     """The director and coordinator write objectives and add resources."""
-    return has_program_role(user, program, STAFF)
+    return has_program_role(user, program, Membership.STAFF_ROLES)
 
 
 def can_manage_teachers(user, program: Program) -> bool:
     """Only the director says who teaches (and so confirms objectives) on a rotation."""
-    return has_program_role(user, program, [Role.DIRECTOR])
+    return has_program_role(user, program, TEACHER_MANAGER_ROLES)
 
 
 def can_confirm_objective(user, rotation) -> bool:
     """An active faculty member teaching on the rotation, or the program director."""
     if not user.is_authenticated:
         return False
-    if has_program_role(user, rotation.program, [Role.DIRECTOR]):
+    if has_program_role(user, rotation.program, TEACHER_MANAGER_ROLES):
         return True
     return rotation.teachers.filter(
         faculty__user=user, faculty__is_active=True, faculty__role=Role.FACULTY

@@ -1,12 +1,10 @@
 """Scoped reads for didactics, and the attendance and objective summaries of a fellow."""
 
 import datetime
-import zoneinfo
 from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db.models import Count, Min, Prefetch, Q, QuerySet
-from django.utils import timezone
 
 from curriculum.models import Membership, Program, Rotation
 from curriculum.selectors import program_list
@@ -102,7 +100,7 @@ class SeriesAttendance:
 
 
 def _past_session_q(program: Program) -> Q:
-    now = timezone.localtime(timezone=zoneinfo.ZoneInfo(program.timezone))
+    now = program.localtime()
     return Q(date__lt=now.date()) | Q(date=now.date(), end_time__lte=now.time())
 
 

@@ -3,14 +3,15 @@
 from django import forms
 
 from assessments.models import LEVELS
+from assessments.services.workflow import NA_FORM_VALUE
 
 from .models import EvaluatorRole
 from .patient_form import PATIENT_QUESTIONS, PATIENT_SCALE
-from .services import NARRATIVE_MAX_LENGTH, NOT_ASSESSABLE
+from .services import NARRATIVE_MAX_LENGTH
 
 RATING_CHOICES = [
     *[(f"{level:.1f}", f"{level:.1f}") for level in LEVELS],
-    (NOT_ASSESSABLE, "Not yet assessable"),
+    (NA_FORM_VALUE, "Not yet assessable"),
 ]
 
 

@@ -5,15 +5,19 @@ from curriculum.models import Membership, Program
 from curriculum.permissions import has_program_role
 
 Role = Membership.Role
+# Who asks for evaluations: a fellow about their own work, the director about any fellow. No
+# Membership role group is this pair, so it is named here, once.
 SENDER_ROLES = (Role.FELLOW, Role.DIRECTOR)
-# Who reads a fellow's multi-source evidence besides the fellow: the same people who follow the
-# fellow's milestone trajectory.
-EVIDENCE_VIEWER_ROLES = (Role.DIRECTOR, Role.COORDINATOR, Role.FACULTY)
 
 
 def can_send_request(user, program: Program) -> bool:
     """A fellow asks about their own work; the director asks about any fellow of the program."""
     return has_program_role(user, program, SENDER_ROLES)
+
+
+def can_send_about_any_fellow(user, program: Program) -> bool:
+    """The director asks about (and follows the requests for) every fellow of the program."""
+    return has_program_role(user, program, [Role.DIRECTOR])
 
 
 def can_send_about(user, fellow: Membership) -> bool:
@@ -22,7 +26,7 @@ def can_send_about(user, fellow: Membership) -> bool:
         return False
     if fellow.user_id == user.pk:
         return True
-    return has_program_role(user, fellow.program, [Role.DIRECTOR])
+    return can_send_about_any_fellow(user, fellow.program)
 
 
 def can_revoke(user, request) -> bool:
@@ -31,7 +35,18 @@ def can_revoke(user, request) -> bool:
         return False
     if request.requested_by_id == user.pk and has_program_role(user, request.program, SENDER_ROLES):
         return True
-    return has_program_role(user, request.program, [Role.DIRECTOR])
+    return can_send_about_any_fellow(user, request.program)
+
+
+def can_view_fellows_evidence(user, program: Program) -> bool:
+    """Besides the fellow, the people who follow the fellows' milestone trajectories read their
+    multi-source evidence: the director, coordinator and faculty."""
+    return has_program_role(user, program, Membership.OVERSIGHT_ROLES)
+
+
+def can_see_evaluator_names(user, program: Program) -> bool:
+    """Only the program's staff see who was asked; a fellow or faculty member sees the roles."""
+    return has_program_role(user, program, Membership.STAFF_ROLES)
 
 
 def can_view_evidence(user, fellow: Membership) -> bool:

@@ -10,7 +10,7 @@ from curriculum.models import Membership, Program, Subcompetency
 from curriculum.permissions import has_program_role
 
 from .models import ExternalEvaluation, ExternalEvaluationRequest, ExternalRating
-from .permissions import EVIDENCE_VIEWER_ROLES, SENDER_ROLES, can_view_evidence
+from .permissions import can_send_request, can_view_evidence, can_view_fellows_evidence
 
 Role = Membership.Role
 
@@ -45,7 +45,7 @@ def request_fellow_choices(*, user, program: Program) -> QuerySet[Membership]:
 
 def multi_source_template_list(*, user, program: Program) -> QuerySet[AssessmentTemplate]:
     """The program's multi-source forms in use, for those who may send a request."""
-    if not has_program_role(user, program, SENDER_ROLES):
+    if not can_send_request(user, program):
         return AssessmentTemplate.objects.none()
     return AssessmentTemplate.objects.filter(
         program=program, kind=AssessmentTemplate.Kind.MULTI_SOURCE, is_active=True
@@ -68,7 +68,7 @@ def external_request_get_for_token(*, token: str) -> ExternalEvaluationRequest |
 def evidence_fellow_list(*, user, program: Program) -> QuerySet[Membership]:
     """The program's fellows whose multi-source evidence ``user`` may read per fellow:
     director, coordinator and faculty only (a fellow reads their own on "my" page)."""
-    if not has_program_role(user, program, EVIDENCE_VIEWER_ROLES):
+    if not can_view_fellows_evidence(user, program):
         return Membership.objects.none()
     return (
         Membership.objects.filter(program=program, role=Role.FELLOW)

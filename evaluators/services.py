@@ -1,15 +1,15 @@
 """Asking people without an account for an evaluation, revoking the ask, and saving the answer.
 
-Every write checks ``evaluators.permissions`` again, calls ``full_clean`` and runs inside
-``transaction.atomic``. Email is queued through ``core.outbox`` with the request: it leaves after
-commit and is retried while the mail server is down.
+Every write checks ``evaluators.permissions`` again, calls ``full_clean``, runs inside
+``transaction.atomic`` and records an audit event (never a patient's name or address). Email
+is queued through ``core.outbox`` with the request: it leaves after commit and is retried while
+the mail server is down.
 """
 
 import secrets
 from datetime import datetime
 from decimal import Decimal
 from urllib.parse import urljoin
-from zoneinfo import ZoneInfo
 
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,10 +18,11 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateformat import format as date_format
 
 from accounts.models import invitation_token_hash as token_hash
 from assessments.models import LEVELS, AssessmentTemplate
+from assessments.services.workflow import NA_FORM_VALUE
+from audit.services import audit_record
 from core import outbox
 from core.phi import identifier_problems
 from curriculum.models import Membership, Program, Subcompetency
@@ -37,14 +38,9 @@ from .patient_form import PATIENT_CODES, PATIENT_QUESTIONS, PATIENT_SCALE, patie
 from .permissions import can_revoke, can_send_about
 
 SENT_SOURCE = "evaluators.request"
-NOT_ASSESSABLE = "na"
 NARRATIVE_MAX_LENGTH = 4000
 POST_LIMIT = 10  # form posts per link per hour: enough for typos, not for scripted guessing
 POST_WINDOW = 60 * 60
-
-
-def _program_date(moment: datetime, program: Program) -> str:
-    return date_format(timezone.localtime(moment, ZoneInfo(program.timezone)), "F j, Y")
 
 
 # --- Asking ---------------------------------------------------------------------------------------
@@ -119,6 +115,16 @@ def external_request_create(
     with transaction.atomic():
         request.full_clean()
         request.save()
+        audit_record(
+            actor=actor,
+            action="external_request.create",
+            obj=request,
+            changes={
+                "fellow": [None, fellow.pk],
+                "evaluator_role": [None, evaluator_role],
+                "template": [None, template.pk if template else None],
+            },
+        )
         if evaluator_email:
             greeting = "" if is_patient else evaluator_name
             _request_email_queue(request=request, link=link, to=evaluator_email, name=greeting)
@@ -135,7 +141,7 @@ def _request_email_queue(
         "sender": request.requested_by.display_name,
         "name": name,
         "link": link,
-        "expires_on": _program_date(request.expires_at, request.program),
+        "expires_on": request.program.date_text(request.expires_at),
         "is_patient": request.is_patient,
         "self_request": request.requested_by_id == request.fellow.user_id,
     }
@@ -177,6 +183,12 @@ def external_request_revoke(
         if request.revoked_at is None:
             request.revoked_at = timezone.now()
             request.save(update_fields=["revoked_at", "updated_at"])
+            audit_record(
+                actor=actor,
+                action="external_request.revoke",
+                obj=request,
+                changes={"revoked_at": [None, request.revoked_at]},
+            )
     return request
 
 
@@ -209,7 +221,7 @@ def external_request_refusal(request: ExternalEvaluationRequest | None) -> Valid
         )
     if status == ExternalEvaluationRequest.Status.EXPIRED:
         return ValidationError(
-            f"This evaluation link expired on {_program_date(request.expires_at, request.program)}."
+            f"This evaluation link expired on {request.program.date_text(request.expires_at)}."
             " Ask the person who sent it for a new one.",
             code="expired",
         )
@@ -252,7 +264,7 @@ def _professional_ratings(request, ratings: dict) -> list[tuple[Subcompetency, D
     parsed, missing = [], []
     for sub in subs:
         value = str(ratings.get(sub.pk, "") or "").strip()
-        if value == NOT_ASSESSABLE:
+        if value == NA_FORM_VALUE:
             parsed.append((sub, None))
             continue
         try:
@@ -349,6 +361,13 @@ def external_evaluation_submit(
         )
         request.used_at = now
         request.save(update_fields=["used_at", "updated_at"])
+        # The evaluator has no account: the system records it, naming the request answered.
+        audit_record(
+            actor=None,
+            action="external_evaluation.submit",
+            obj=evaluation,
+            changes={"request": [None, request.pk], "used_at": [None, now]},
+        )
     return evaluation
 
 

@@ -12,14 +12,19 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from core.forms import add_service_errors
+from curriculum.access import program_for
 from curriculum.models import Membership, Program
-from curriculum.selectors import program_list
 
 from . import selectors
 from .forms import PatientForm, ProfessionalForm, RequestForm
 from .models import ExternalEvaluationRequest
 from .patient_form import PATIENT_QUESTIONS, PATIENT_SCALE
-from .permissions import EVIDENCE_VIEWER_ROLES, SENDER_ROLES, can_revoke
+from .permissions import (
+    SENDER_ROLES,
+    can_revoke,
+    can_see_evaluator_names,
+    can_send_about_any_fellow,
+)
 from .services import (
     external_evaluation_submit,
     external_post_allowed,
@@ -35,21 +40,15 @@ REFUSAL_STATUS = {"unknown": 404, "used": 410, "expired": 410, "revoked": 410}
 LINK_SESSION_KEY = "evaluators:link:{pk}"
 
 
-def _sender_program(request: HttpRequest, program_id: int) -> Program:
-    return get_object_or_404(program_list(user=request.user, roles=SENDER_ROLES), pk=program_id)
-
-
 # --- Requests -------------------------------------------------------------------------------------
 
 
 def request_list(request: HttpRequest, program_id: int) -> HttpResponse:
     """The requests a fellow sent, or every request of the program for the director."""
-    program = _sender_program(request, program_id)
+    program = program_for(request.user, program_id, roles=SENDER_ROLES)
     queryset = selectors.external_request_list(user=request.user, program=program)
     page = Paginator(queryset, REQUEST_PAGE_SIZE).get_page(request.GET.get("page"))
-    is_director = (
-        program_list(user=request.user, roles=[Role.DIRECTOR]).filter(pk=program.pk).exists()
-    )
+    is_director = can_send_about_any_fellow(request.user, program)
     fellows = selectors.evidence_fellow_list(user=request.user, program=program)
     context = {
         "program": program,
@@ -61,15 +60,14 @@ def request_list(request: HttpRequest, program_id: int) -> HttpResponse:
 
 
 def request_create(request: HttpRequest, program_id: int) -> HttpResponse:
-    program = _sender_program(request, program_id)
+    program = program_for(request.user, program_id, roles=SENDER_ROLES)
     fellows = selectors.request_fellow_choices(user=request.user, program=program)
     templates = selectors.multi_source_template_list(user=request.user, program=program)
-    is_director = program_list(user=request.user, roles=[Role.DIRECTOR]).filter(pk=program.pk)
     form = RequestForm(
         request.POST or None,
         fellows=fellows,
         templates=templates,
-        choose_fellow=is_director.exists(),
+        choose_fellow=can_send_about_any_fellow(request.user, program),
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -112,7 +110,7 @@ def request_create(request: HttpRequest, program_id: int) -> HttpResponse:
 
 def request_link(request: HttpRequest, program_id: int, request_id: int) -> HttpResponse:
     """A patient request's link and QR code, to hand over; only in the session that made it."""
-    program = _sender_program(request, program_id)
+    program = program_for(request.user, program_id, roles=SENDER_ROLES)
     evaluation_request = get_object_or_404(
         selectors.external_request_list(user=request.user, program=program), pk=request_id
     )
@@ -128,7 +126,7 @@ def request_link(request: HttpRequest, program_id: int, request_id: int) -> Http
 
 @require_POST
 def request_revoke(request: HttpRequest, program_id: int, request_id: int) -> HttpResponse:
-    program = _sender_program(request, program_id)
+    program = program_for(request.user, program_id, roles=SENDER_ROLES)
     evaluation_request = get_object_or_404(
         selectors.external_request_list(user=request.user, program=program), pk=request_id
     )
@@ -155,7 +153,6 @@ def request_revoke(request: HttpRequest, program_id: int, request_id: int) -> Ht
 def _evidence_page(request: HttpRequest, program: Program, fellow: Membership) -> HttpResponse:
     queryset = selectors.external_evaluations(user=request.user, fellow=fellow)
     page = Paginator(queryset, EVIDENCE_PAGE_SIZE).get_page(request.GET.get("page"))
-    is_staff = program_list(user=request.user, roles=Membership.STAFF_ROLES).filter(pk=program.pk)
     answer_labels = dict(PATIENT_SCALE)
     for evaluation in page:
         evaluation.answer_rows = [
@@ -167,7 +164,7 @@ def _evidence_page(request: HttpRequest, program: Program, fellow: Membership) -
         "program": program,
         "fellow": fellow,
         "is_self": fellow.user_id == request.user.pk,
-        "show_names": is_staff.exists(),
+        "show_names": can_see_evaluator_names(request.user, program),
         "evaluation_page": page,
     }
     return render(request, "evaluators/evidence.html", context)
@@ -175,7 +172,7 @@ def _evidence_page(request: HttpRequest, program: Program, fellow: Membership) -
 
 def my_evidence(request: HttpRequest, program_id: int) -> HttpResponse:
     """A fellow's own multi-source evidence from evaluators without an account."""
-    program = get_object_or_404(program_list(user=request.user, roles=[Role.FELLOW]), pk=program_id)
+    program = program_for(request.user, program_id, roles=[Role.FELLOW])
     fellow = get_object_or_404(
         selectors.request_fellow_choices(user=request.user, program=program), user=request.user
     )
@@ -184,9 +181,7 @@ def my_evidence(request: HttpRequest, program_id: int) -> HttpResponse:
 
 def fellow_evidence(request: HttpRequest, program_id: int, membership_id: int) -> HttpResponse:
     """One fellow's multi-source evidence, for the director, coordinator and faculty."""
-    program = get_object_or_404(
-        program_list(user=request.user, roles=EVIDENCE_VIEWER_ROLES), pk=program_id
-    )
+    program = program_for(request.user, program_id, roles=Membership.OVERSIGHT_ROLES)
     fellow = get_object_or_404(
         selectors.evidence_fellow_list(user=request.user, program=program), pk=membership_id
     )

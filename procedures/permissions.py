@@ -4,7 +4,6 @@ from curriculum.models import Membership, Program
 from curriculum.permissions import has_program_role
 
 Role = Membership.Role
-LOG_READER_ROLES = (Role.DIRECTOR, Role.COORDINATOR, Role.FACULTY)
 
 
 def can_log(user, program: Program) -> bool:
@@ -17,13 +16,18 @@ def can_manage_catalogue(user, program: Program) -> bool:
     return has_program_role(user, program, [Role.DIRECTOR])
 
 
+def can_view_program_logs(user, program: Program) -> bool:
+    """The director, coordinator and faculty follow every fellow's log and progress."""
+    return has_program_role(user, program, Membership.OVERSIGHT_ROLES)
+
+
 def can_view_fellow_log(user, fellow: Membership) -> bool:
     """The fellow themself, or the program's director, coordinator and faculty."""
     if not user.is_authenticated:
         return False
     if fellow.user_id == user.pk and fellow.role == Role.FELLOW and fellow.is_active:
         return True
-    return has_program_role(user, fellow.program, LOG_READER_ROLES)
+    return can_view_program_logs(user, fellow.program)
 
 
 def can_verify(user, entry) -> bool:

@@ -2,7 +2,7 @@
 
 from django import forms
 
-from .models import OPTIONAL_KINDS, Kind, NotificationPreference
+from .models import OPTIONAL_KINDS, NotificationPreference
 
 HOURS = [(hour, f"{hour:02d}:00") for hour in range(24)]
 
@@ -56,6 +56,3 @@ class ReminderSettingsForm(forms.Form):
         if not parts or not all(part.isdigit() for part in parts):
             raise forms.ValidationError("Give whole months separated by commas, e.g. 6, 9.")
         return [int(part) for part in parts]
-
-
-KIND_LABELS = dict(Kind.choices)

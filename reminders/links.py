@@ -44,7 +44,7 @@ def program_paths(program_id: int) -> dict[str, str]:
     kwargs = {"program_id": program_id}
     return {
         "calendar": reverse("trainees:calendar", kwargs=kwargs),
-        "faculty_queue": reverse("assessments:faculty_queue", kwargs=kwargs),
+        "faculty_queue": reverse("dashboard:faculty_queue", kwargs=kwargs),
         "verification_queue": reverse("procedures:verification_queue", kwargs=kwargs),
         "my_progress": reverse("procedures:my_progress", kwargs=kwargs),
         "cohort_progress": reverse("procedures:cohort_progress", kwargs=kwargs),

@@ -355,7 +355,3 @@ class Reminder(TimeStampedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("reminders:director_reminders", kwargs={"program_id": self.program_id})
-
-    @property
-    def is_mandatory(self) -> bool:
-        return self.kind in MANDATORY_KINDS

@@ -133,7 +133,7 @@ def calendar_items(*, user) -> tuple[list[Deadline], list[Assessment]]:
         Assessment.objects.filter(
             assessor__user=user,
             assessor__is_active=True,
-            status__in=[Assessment.Status.DRAFT, Assessment.Status.RETURNED],
+            status__in=Assessment.OPEN_STATUSES,
             due_date__isnull=False,
         )
         .select_related("program", "template", "fellow__user")

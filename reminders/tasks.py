@@ -5,7 +5,8 @@ from django.conf import settings
 from django.utils import timezone
 
 from .services.delivery import DeliveryError, delivery_fail, delivery_send
-from .services.sweep import deliveries_enqueue_due, reminders_sweep
+from .services.handover import deliveries_enqueue_due
+from .services.sweep import reminders_sweep
 
 
 @shared_task(name="reminders.tasks.sweep_reminders", acks_late=True)

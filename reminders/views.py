@@ -13,13 +13,13 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from core.forms import add_service_errors
-from curriculum.models import Membership
-from curriculum.selectors import program_list
+from curriculum.access import program_for
 
 from . import ical
 from .forms import PreferenceForm, ReminderSettingsForm
 from .links import absolute, assessment_path, link_token, link_token_load, program_paths
 from .models import OPTIONAL_KINDS, ReminderSettings
+from .permissions import MANAGER_ROLES
 from .selectors import (
     LEDGER_VIEWS,
     calendar_items,
@@ -32,26 +32,16 @@ from .selectors import (
     notification_list,
     program_reminder_list,
 )
-from .services import delivery as delivery_services
 from .services import preferences as services
+from .services import retries as retry_services
 
 PAGE_SIZE = 25
 CALENDAR_LINK_SESSION_KEY = "reminders:new-calendar-link"
 
 
-def _member_program(request: HttpRequest, program_id: int):
-    return get_object_or_404(program_list(user=request.user), pk=program_id)
-
-
-def _director_program(request: HttpRequest, program_id: int):
-    return get_object_or_404(
-        program_list(user=request.user, roles=[Membership.Role.DIRECTOR]), pk=program_id
-    )
-
-
 def notification_centre(request: HttpRequest, program_id: int) -> HttpResponse:
     """The person's own notifications, newest first, unread ones marked."""
-    program = _member_program(request, program_id)
+    program = program_for(request.user, program_id)
     page = Paginator(notification_list(user=request.user), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
@@ -63,7 +53,7 @@ def notification_centre(request: HttpRequest, program_id: int) -> HttpResponse:
 
 @require_POST
 def notifications_read_all(request: HttpRequest, program_id: int) -> HttpResponse:
-    program = _member_program(request, program_id)
+    program = program_for(request.user, program_id)
     count = services.notifications_mark_all_read(actor=request.user)
     messages.success(request, f"Marked {count} notification{'s' if count != 1 else ''} read.")
     return redirect("reminders:notification_centre", program_id=program.pk)
@@ -71,7 +61,7 @@ def notifications_read_all(request: HttpRequest, program_id: int) -> HttpRespons
 
 def notification_open(request: HttpRequest, program_id: int, token: str) -> HttpResponse:
     """The link in an email or the centre: check the signature, mark read, go to the item."""
-    program = _member_program(request, program_id)
+    program = program_for(request.user, program_id)
     reminder_id = link_token_load(token)
     if reminder_id is None:
         raise Http404("This link is not valid or has expired.")
@@ -89,7 +79,7 @@ def notification_open(request: HttpRequest, program_id: int, token: str) -> Http
 
 def preferences(request: HttpRequest, program_id: int) -> HttpResponse:
     """One's own reminder preferences (they apply in every program)."""
-    program = _member_program(request, program_id)
+    program = program_for(request.user, program_id)
     current = services.preference_get(user=request.user)
     initial = {
         "delivery": current.delivery,
@@ -119,7 +109,7 @@ def calendar_settings(request: HttpRequest, program_id: int) -> HttpResponse:
 
     Only the link's hash is stored, so a new link is shown on the next page only, carried there
     in this session and dropped from it as it is shown (as evaluators show a patient's link)."""
-    program = _member_program(request, program_id)
+    program = program_for(request.user, program_id)
     if request.method == "POST":
         action = request.POST.get("action")
         if action == "reset":
@@ -182,7 +172,7 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
 
 def director_reminders(request: HttpRequest, program_id: int) -> HttpResponse:
     """What was sent to whom and when, what failed, what is waiting and what is coming."""
-    program = _director_program(request, program_id)
+    program = program_for(request.user, program_id, roles=MANAGER_ROLES)
     show = request.GET.get("show", "upcoming")
     if show not in LEDGER_VIEWS:
         raise Http404("No such list.")
@@ -205,9 +195,9 @@ def director_reminders(request: HttpRequest, program_id: int) -> HttpResponse:
 @require_POST
 def deliveries_retry_failed(request: HttpRequest, program_id: int) -> HttpResponse:
     """One click: every failed email of the program gets a fresh round of retries."""
-    program = _director_program(request, program_id)
+    program = program_for(request.user, program_id, roles=MANAGER_ROLES)
     try:
-        count = delivery_services.deliveries_retry_failed(actor=request.user, program=program)
+        count = retry_services.deliveries_retry_failed(actor=request.user, program=program)
     except PermissionDenied as exc:
         messages.error(request, str(exc))
     else:
@@ -222,12 +212,12 @@ def deliveries_retry_failed(request: HttpRequest, program_id: int) -> HttpRespon
 
 @require_POST
 def reminder_send_now(request: HttpRequest, program_id: int, reminder_id: int) -> HttpResponse:
-    program = _director_program(request, program_id)
+    program = program_for(request.user, program_id, roles=MANAGER_ROLES)
     reminder = get_object_or_404(
         program_reminder_list(user=request.user, program=program), pk=reminder_id
     )
     try:
-        delivery_services.reminder_send_now(actor=request.user, reminder=reminder)
+        retry_services.reminder_send_now(actor=request.user, reminder=reminder)
     except (ValidationError, PermissionDenied) as exc:
         text = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
         messages.error(request, text)
@@ -244,7 +234,7 @@ def reminder_send_now(request: HttpRequest, program_id: int, reminder_id: int) -
 
 
 def reminder_settings(request: HttpRequest, program_id: int) -> HttpResponse:
-    program = _director_program(request, program_id)
+    program = program_for(request.user, program_id, roles=MANAGER_ROLES)
     current = ReminderSettings.for_program(program)
     initial = {
         "days_before_deadline": current.days_before_deadline,

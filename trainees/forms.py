@@ -2,6 +2,8 @@
 
 from django import forms
 
+from curriculum.models import Rotation
+
 from .models import (
     EARLIEST_YEAR,
     LATEST_YEAR,
@@ -117,3 +119,15 @@ class DeadlineCreateForm(DeadlineForm):
         super().__init__(*args, **kwargs)
         self.fields["academic_year"].queryset = academic_years
         self.fields["academic_year"].label_from_instance = lambda year: year.label
+
+
+class ScheduleBlockForm(forms.Form):
+    rotation = forms.ModelChoiceField(queryset=Rotation.objects.none())
+    start_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    end_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, program, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["rotation"].queryset = Rotation.objects.filter(
+            program=program, is_active=True
+        ).order_by("name")

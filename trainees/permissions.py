@@ -3,12 +3,11 @@
 from curriculum.models import Membership, Program
 from curriculum.permissions import can_manage_roster, has_program_role
 
-# Faculty teach and assess fellows, so they see cohorts and profiles; only staff change them.
-COHORT_VIEWER_ROLES = (*Membership.STAFF_ROLES, Membership.Role.FACULTY)
-
 
 def can_view_cohorts(user, program: Program) -> bool:
-    return has_program_role(user, program, COHORT_VIEWER_ROLES)
+    """Faculty teach and assess fellows, so they see cohorts, profiles and the whole schedule
+    with the staff; a fellow sees only their own pathway."""
+    return has_program_role(user, program, Membership.OVERSIGHT_ROLES)
 
 
 def can_manage_pathway(user, program: Program) -> bool:
@@ -17,12 +16,3 @@ def can_manage_pathway(user, program: Program) -> bool:
     A fellow reads their own pathway but may not edit it in this round.
     """
     return can_manage_roster(user, program)
-
-
-def can_view_fellow(user, membership: Membership) -> bool:
-    """The program's staff and faculty, or the fellow themself."""
-    if not user.is_authenticated:
-        return False
-    if membership.user_id == user.pk and membership.role == Membership.Role.FELLOW:
-        return True
-    return can_view_cohorts(user, membership.program)

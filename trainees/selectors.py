@@ -150,3 +150,34 @@ def managed_enrolment_list(*, user, program: Program) -> QuerySet[Enrolment]:
     return Enrolment.objects.filter(cohort__program=program).select_related(
         "cohort__academic_year", "membership__user"
     )
+
+
+# --- The schedule grid ------------------------------------------------------------------------
+
+
+def schedule_enrolment_list(
+    *, user, program: Program, academic_year: AcademicYear
+) -> QuerySet[Enrolment]:
+    """Every scheduled fellow of the year with their blocks and rotations: three queries in all,
+    however many fellows and blocks there are."""
+    if not can_view_cohorts(user, program):
+        return Enrolment.objects.none()
+    return (
+        Enrolment.objects.filter(cohort__program=program, cohort__academic_year=academic_year)
+        .exclude(status=Enrolment.Status.WITHDRAWN)
+        .select_related("membership__user", "cohort")
+        .prefetch_related(
+            Prefetch(
+                "blocks",
+                ScheduleBlock.objects.select_related("rotation").order_by("start_date", "pk"),
+            )
+        )
+        .order_by("cohort__name", "membership__user__full_name", "membership__user__email")
+    )
+
+
+def managed_schedule_block_list(*, user, program: Program) -> QuerySet[ScheduleBlock]:
+    """Blocks of the program that ``user`` may remove: its director and coordinator only."""
+    return ScheduleBlock.objects.filter(
+        enrolment__in=managed_enrolment_list(user=user, program=program)
+    ).select_related("rotation", "enrolment__cohort__academic_year", "enrolment__membership__user")

@@ -1,67 +1,80 @@
 from django.urls import path
 
-from . import views
+from .views import calendar, pathway, schedule
 
 app_name = "trainees"
 urlpatterns = [
-    path("programs/<int:program_id>/my-progress/", views.my_progress, name="my_progress"),
-    path("programs/<int:program_id>/my-pathway/", views.my_pathway, name="my_pathway"),
-    path("programs/<int:program_id>/cohorts/", views.cohort_list_view, name="cohort_list"),
-    path("programs/<int:program_id>/cohorts/new/", views.cohort_create, name="cohort_create"),
+    path("programs/<int:program_id>/my-pathway/", pathway.my_pathway, name="my_pathway"),
+    path("programs/<int:program_id>/cohorts/", pathway.cohort_list_view, name="cohort_list"),
+    path("programs/<int:program_id>/cohorts/new/", pathway.cohort_create, name="cohort_create"),
     path(
         "programs/<int:program_id>/cohorts/academic-years/new/",
-        views.academic_year_create,
+        pathway.academic_year_create,
         name="academic_year_create",
     ),
     path(
         "programs/<int:program_id>/cohorts/<int:cohort_id>/",
-        views.cohort_detail,
+        pathway.cohort_detail,
         name="cohort_detail",
     ),
     path(
         "programs/<int:program_id>/cohorts/<int:cohort_id>/enrolments/new/",
-        views.enrolment_create,
+        pathway.enrolment_create,
         name="enrolment_create",
     ),
     path(
         "programs/<int:program_id>/fellows/<int:membership_id>/",
-        views.fellow_profile,
+        pathway.fellow_profile,
         name="fellow_profile",
     ),
-    path("programs/<int:program_id>/calendar/", views.calendar_view, name="calendar"),
+    path("programs/<int:program_id>/calendar/", calendar.calendar_view, name="calendar"),
     path(
         "programs/<int:program_id>/calendar/export.csv",
-        views.calendar_export,
+        calendar.calendar_export,
         name="calendar_export",
     ),
     path(
         "programs/<int:program_id>/calendar/generate/",
-        views.calendar_generate,
+        calendar.calendar_generate,
         name="calendar_generate",
     ),
     path(
         "programs/<int:program_id>/calendar/new/",
-        views.deadline_create,
+        calendar.deadline_create,
         name="deadline_create",
     ),
     path(
         "programs/<int:program_id>/calendar/<int:deadline_id>/edit/",
-        views.deadline_edit,
+        calendar.deadline_edit,
         name="deadline_edit",
     ),
     path(
         "programs/<int:program_id>/calendar/<int:deadline_id>/delete/",
-        views.deadline_delete,
+        calendar.deadline_delete,
         name="deadline_delete",
     ),
     path(
         "programs/<int:program_id>/fellows/<int:membership_id>/pathway/",
-        views.pathway_edit,
+        pathway.pathway_edit,
         name="pathway_edit",
     ),
     path(
         "programs/<int:program_id>/enrolments/<int:enrolment_id>/status/",
-        views.enrolment_status,
+        pathway.enrolment_status,
         name="enrolment_status",
+    ),
+]
+# The rotation schedule grid (its paths stayed where they were when it lived in curriculum).
+urlpatterns += [
+    path("programs/<int:program_id>/schedule/", schedule.schedule_page, name="schedule"),
+    path(
+        "programs/<int:program_id>/schedule/enrolments/<int:enrolment_id>/blocks/new/",
+        schedule.schedule_block_form_page,
+        name="schedule_block_create",
+    ),
+    path(
+        "programs/<int:program_id>/schedule/blocks/<int:block_id>/delete/",
+        schedule.schedule_block_delete_page,
+        name="schedule_block_delete",
     ),
 ]

@@ -4,7 +4,7 @@ A review period (mid-year or year-end of an academic year) gets one draft review
 fellow in one click. Committee members record a consensus level for every subcompetency of the
 milestone set; the director finalises the review by signing it (identity re-confirmed as for an
 assessment), which stores the packet's figures as a snapshot and a sealed ``Signature`` of
-``ccc_review_content`` (``signing.signature_create``). A finalised review never changes.
+``ccc_review_content`` (``signatures.store.signature_add``). A finalised review never changes.
 """
 
 import datetime
@@ -20,17 +20,12 @@ from curriculum.models import Membership
 from trainees.models import AcademicYear, Enrolment
 
 from ..models import CCCReview, ConsensusLevel, ReviewPeriod, Signature
-from ..selectors import (
-    can_finalise_ccc,
-    can_manage_ccc,
-    can_record_levels,
-    ccc_packet_build,
-    milestone_set_subcompetencies,
-    period_milestone_set,
-)
-from ..signing import confirm_identity
-from .signing import SignatureProblem, signature_create, signature_verify_all
-from .workflow import NOT_ASSESSABLE, parse_rating
+from ..permissions import can_finalise_ccc, can_manage_ccc, can_record_levels
+from ..seals import confirm_identity
+from ..selectors.ccc import ccc_packet_build
+from ..selectors.unscoped import milestone_set_subcompetencies, period_milestone_set
+from .signatures.store import signature_add
+from .workflow import NA_FORM_VALUE, parse_rating
 
 Kind = ReviewPeriod.Kind
 NOTES_MAX_LENGTH = 5000
@@ -205,14 +200,14 @@ def ccc_levels_record(
         before = (
             None
             if current is None
-            else (NOT_ASSESSABLE if current.not_assessable else current.level)
+            else (NA_FORM_VALUE if current.not_assessable else current.level)
         )
         if value is None:
             if current is not None:
                 current.delete()
                 changes[codes[sub_id]] = [before, None]
             continue
-        na = value == NOT_ASSESSABLE
+        na = value == NA_FORM_VALUE
         level = None if na else value
         if current is not None and current.not_assessable == na and current.level == level:
             continue
@@ -288,22 +283,6 @@ def ccc_review_finalise(
     review.finalised_at = now
     review.full_clean()
     review.save(update_fields=["packet_snapshot", "status", "finalised_at", "updated_at"])
-    signature = signature_create(record=review, signer=actor, signed_at=now, method=method)
-    audit_record(
-        actor=actor,
-        action="ccc_review.finalise",
-        obj=review,
-        program=review.period.program,
-        changes={
-            "status": [CCCReview.Status.DRAFT, CCCReview.Status.FINALISED],
-            "signature": [None, signature.pk],
-            "content_hash": [None, signature.content_hash],
-            "seal": [None, signature.seal],
-        },
+    return signature_add(
+        actor=actor, record=review, method=method, status_before=CCCReview.Status.DRAFT
     )
-    return signature
-
-
-def ccc_signature_verify_all() -> list[SignatureProblem]:
-    """The CCC reviews' part of ``signing.signature_verify_all``."""
-    return signature_verify_all(kind="ccc_review")

@@ -5,13 +5,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from audit.services import audit_record
 from curriculum.models import Membership
 
 from ..models import Signature, SummativeEvaluation
-from ..selectors import can_write_summative
-from ..signing import confirm_identity
-from .signing import SignatureProblem, signature_create, signature_verify_all
+from ..permissions import can_write_summative
+from ..seals import confirm_identity
+from .signatures.store import signature_add
 
 NARRATIVE_MAX_LENGTH = 20000
 
@@ -81,27 +80,14 @@ def summative_sign(
     if errors:
         raise ValidationError(errors)
     method = confirm_identity(actor, password=password, totp_code=totp_code)
-    now = timezone.now()
     evaluation.author = actor
     evaluation.status = SummativeEvaluation.Status.SIGNED
-    evaluation.signed_at = now
+    evaluation.signed_at = timezone.now()
     evaluation.full_clean()
     evaluation.save(update_fields=["author", "status", "signed_at", "updated_at"])
-    signature = signature_create(record=evaluation, signer=actor, signed_at=now, method=method)
-    audit_record(
+    return signature_add(
         actor=actor,
-        action="summative_evaluation.sign",
-        obj=evaluation,
-        changes={
-            "status": [SummativeEvaluation.Status.DRAFT, SummativeEvaluation.Status.SIGNED],
-            "signature": [None, signature.pk],
-            "content_hash": [None, signature.content_hash],
-            "seal": [None, signature.seal],
-        },
+        record=evaluation,
+        method=method,
+        status_before=SummativeEvaluation.Status.DRAFT,
     )
-    return signature
-
-
-def summative_signature_verify_all() -> list[SignatureProblem]:
-    """The summative evaluations' part of ``signing.signature_verify_all``."""
-    return signature_verify_all(kind="summative_evaluation")

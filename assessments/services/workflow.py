@@ -1,8 +1,9 @@
 """Building forms, requesting assessments, filling drafts, returning them, and the end-of-rotation
 evaluations the system creates when a block ends.
 
-Signing, acknowledging and amending live in ``signing``. Every write checks the role predicates of
-``assessments.permissions`` again, calls ``full_clean`` and runs inside ``transaction.atomic``.
+Signing, acknowledging and amending live in ``signatures``. Every write checks the role
+predicates of ``assessments.permissions`` again, calls ``full_clean`` and runs inside
+``transaction.atomic``.
 """
 
 import datetime
@@ -14,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from audit.services import audit_record
+from audit.services import audit_record, changes_between, field_values
 from curriculum.models import Membership, MilestoneSet, Program
 from curriculum.permissions import has_program_role
 
@@ -23,10 +24,11 @@ from ..permissions import can_fill, can_manage_templates, can_request
 
 Role = Membership.Role
 Status = Assessment.Status
-OPEN_STATUSES = (Status.DRAFT, Status.RETURNED)
-ASSESSOR_ROLES = (Role.FACULTY, Role.DIRECTOR)
-NOT_ASSESSABLE = "na"
+# What a rating form posts for "not yet assessable"; the signed content holds
+# ``seals.NOT_ASSESSABLE_SEALED`` instead.
+NA_FORM_VALUE = "na"
 REASON_MAX_LENGTH = 300
+TEMPLATE_FIELDS = ("name", "kind", "milestone_set", "instructions", "is_active")
 ROTATION_LOOKBACK_DAYS = 60
 
 
@@ -48,6 +50,14 @@ def _check_template_fields(*, program: Program, milestone_set: MilestoneSet, sub
             }
         )
     return subcompetencies
+
+
+def _template_values(template: AssessmentTemplate) -> dict:
+    """What the audit trail compares: the form's fields and its subcompetencies (by id)."""
+    values = field_values(template, TEMPLATE_FIELDS)
+    if template.pk is not None:
+        values["subcompetencies"] = sorted(template.subcompetencies.values_list("pk", flat=True))
+    return values
 
 
 def _save_template(template: AssessmentTemplate, subcompetencies) -> AssessmentTemplate:
@@ -81,7 +91,14 @@ def template_create(
         kind=kind,
         instructions=instructions.strip(),
     )
-    return _save_template(template, subs)
+    _save_template(template, subs)
+    audit_record(
+        actor=actor,
+        action="assessment_template.create",
+        obj=template,
+        changes=changes_between({}, _template_values(template)),
+    )
+    return template
 
 
 def _refuse_changing_signed_meaning(
@@ -130,6 +147,9 @@ def template_update(
 
     The form's kind and milestone set are part of what every assessor signed on it, so once it
     has a signed assessment they are refused: make a new form (a new version) instead.
+
+    Taking the form out of use is recorded as ``assessment_template.archive``, any other change
+    as ``assessment_template.update``; saving without a change records nothing.
     """
     # Locked before the check: a signature being made waits for this edit, or this for it.
     template = AssessmentTemplate.objects.select_for_update().get(pk=template.pk)
@@ -139,12 +159,23 @@ def template_update(
     subs = _check_template_fields(
         program=template.program, milestone_set=milestone_set, subcompetencies=subcompetencies
     )
+    before = _template_values(template)
     template.name = name.strip()
     template.kind = kind
     template.milestone_set = milestone_set
     template.instructions = instructions.strip()
     template.is_active = is_active
-    return _save_template(template, subs)
+    _save_template(template, subs)
+    changes = changes_between(before, _template_values(template))
+    if changes:
+        archived = changes.get("is_active") == [True, False]
+        audit_record(
+            actor=actor,
+            action="assessment_template.archive" if archived else "assessment_template.update",
+            obj=template,
+            changes=changes,
+        )
+    return template
 
 
 # --- Requests ------------------------------------------------------------------------------------
@@ -185,7 +216,7 @@ def assessment_request(
         if (
             assessor.program_id != program.pk
             or not assessor.is_active
-            or assessor.role not in ASSESSOR_ROLES
+            or assessor.role not in Membership.TEACHING_ROLES
         ):
             raise ValidationError(
                 {"assessor": "Choose an active faculty member or the director of your program."}
@@ -205,7 +236,7 @@ def assessment_request(
         fellow=fellow,
         assessor=assessor,
         observed_on=observed_on,
-        status__in=OPEN_STATUSES,
+        status__in=Assessment.OPEN_STATUSES,
         amends__isnull=True,
     )
     if existing := open_same.first():
@@ -247,12 +278,12 @@ def _lock(assessment: Assessment) -> Assessment:
 
 
 def parse_rating(value: str) -> Decimal | str | None:
-    """``"3.5"`` -> Decimal, ``"na"`` -> NOT_ASSESSABLE, ``""`` -> None; anything else fails."""
+    """``"3.5"`` -> Decimal, ``"na"`` -> NA_FORM_VALUE, ``""`` -> None; anything else fails."""
     value = (value or "").strip()
     if not value:
         return None
-    if value == NOT_ASSESSABLE:
-        return NOT_ASSESSABLE
+    if value == NA_FORM_VALUE:
+        return NA_FORM_VALUE
     try:
         level = Decimal(value)
     except InvalidOperation:
@@ -274,7 +305,7 @@ def assessment_save_draft(*, actor, assessment: Assessment, narrative: str, rati
     assessment = _lock(assessment)
     if not can_fill(actor, assessment):
         raise PermissionDenied("Only the named assessor can fill this assessment.")
-    if assessment.status not in OPEN_STATUSES:
+    if assessment.status not in Assessment.OPEN_STATUSES:
         raise ValidationError("This assessment is signed; amend it to make a correction.")
     allowed = set(assessment.template.subcompetencies.values_list("pk", flat=True))
     parsed = {}
@@ -290,7 +321,7 @@ def assessment_save_draft(*, actor, assessment: Assessment, narrative: str, rati
         if value is None:
             Rating.objects.filter(assessment=assessment, subcompetency_id=sub_id).delete()
             continue
-        na = value == NOT_ASSESSABLE
+        na = value == NA_FORM_VALUE
         Rating.objects.update_or_create(
             assessment=assessment,
             subcompetency_id=sub_id,
@@ -344,7 +375,7 @@ def _rotation_assessor(block, program: Program, directors: dict) -> Membership |
                 fellow=block.enrolment.membership,
                 performed_on__range=(block.start_date, block.end_date),
                 supervisor__is_active=True,
-                supervisor__role__in=ASSESSOR_ROLES,
+                supervisor__role__in=Membership.TEACHING_ROLES,
             )
             .values_list("supervisor")
             .annotate(n=Count("pk"))
@@ -380,9 +411,11 @@ def rotation_evaluations_create(*, today: datetime.date | None = None) -> int:
     from trainees.models import Deadline, Enrolment, ScheduleBlock
 
     lookback = datetime.timedelta(days=ROTATION_LOOKBACK_DAYS)
-    # No program's date is more than a day from the server's: narrow per program below.
-    latest = today or timezone.localdate() + datetime.timedelta(days=1)
-    earliest = today or timezone.localdate() - datetime.timedelta(days=1)
+    # Every program's date is within a day of the UTC date (zones run from UTC-12 to UTC+14), so
+    # the query takes that window and each block is judged by its program's own date below.
+    utc_today = timezone.now().astimezone(datetime.UTC).date()
+    latest = today or utc_today + datetime.timedelta(days=1)
+    earliest = today or utc_today - datetime.timedelta(days=1)
     blocks = (
         ScheduleBlock.objects.filter(
             end_date__lt=latest,

@@ -4,7 +4,7 @@ A row trigger does not see TRUNCATE, so this is a statement-level ``BEFORE TRUNC
 stops ``manage.py flush`` and any stray TRUNCATE, also by the table's owner. It is a guard
 against mistakes, not the security boundary: the owner (or a superuser) can drop triggers, which
 is why the app runs under a role that does not own the table (README, "Database roles"; the
-``core.W002`` deploy check).
+``audit.W002`` deploy check).
 
 The test suite empties tables with TRUNCATE between tests, so a session may opt out with
 ``SET fellowship.audit_truncate = 'allow'``; only the test settings do (on every connection).

@@ -9,7 +9,7 @@ DEBUG = True
 SECRET_KEY = env.str_(
     "DJANGO_SECRET_KEY", default="local-only-insecure-key-0f9b1c5e7a2d4c8b9e3f6a1d2c7b8e4f"
 )
-# Seals signatures (assessments.signing); production reads its own from DJANGO_SIGNING_KEY.
+# Seals signatures (assessments.seals); production reads its own from DJANGO_SIGNING_KEY.
 SIGNING_KEY = env.str_(
     "DJANGO_SIGNING_KEY", default="local-only-insecure-signing-key-5d2a9c7e1b4f8a3d6c0e2b7f9a1c4e8d"
 )

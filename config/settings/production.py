@@ -13,7 +13,7 @@ from .base import *  # noqa: F403
 
 DEBUG = False
 SECRET_KEY = env.str_("DJANGO_SECRET_KEY")
-# The key that seals signatures (assessments.signing). Kept apart from SECRET_KEY, and never in
+# The key that seals signatures (assessments.seals). Kept apart from SECRET_KEY, and never in
 # the database, so someone who can write to the database still cannot forge or alter a signature.
 SIGNING_KEY = env.str_("DJANGO_SIGNING_KEY")
 if len(SIGNING_KEY) < 32 or SIGNING_KEY == SECRET_KEY:

@@ -5,14 +5,12 @@ import datetime
 from django.db.models import Q, QuerySet
 
 from curriculum.models import Membership, Program
-from curriculum.permissions import has_program_role
 
 from ..models import ProcedureCategory, ProcedureLogEntry, ProcedureType
-from ..permissions import LOG_READER_ROLES, can_view_fellow_log
+from ..permissions import can_view_fellow_log, can_view_program_logs
 
 Entry = ProcedureLogEntry
 Role = Membership.Role
-SUPERVISOR_ROLES = (Role.FACULTY, Role.DIRECTOR)
 
 
 def own_fellow_membership_list(*, user) -> QuerySet[Membership]:
@@ -32,7 +30,7 @@ def program_fellow_list(*, user, program: Program) -> QuerySet[Membership]:
     )
     if not user.is_authenticated:
         return fellows.none()
-    if has_program_role(user, program, LOG_READER_ROLES):
+    if can_view_program_logs(user, program):
         return fellows
     return fellows.filter(user=user, is_active=True)
 
@@ -60,7 +58,7 @@ def entry_list(
         if not can_view_fellow_log(user, fellow):
             return entries.none()
         entries = entries.filter(fellow=fellow)
-    elif not has_program_role(user, program, LOG_READER_ROLES):
+    elif not can_view_program_logs(user, program):
         entries = entries.filter(
             fellow__user=user, fellow__role=Role.FELLOW, fellow__is_active=True
         )
@@ -103,7 +101,7 @@ def _is_current_supervisor(supervisor: Membership, fellow: Membership) -> bool:
     return (
         supervisor.is_active
         and supervisor.program_id == fellow.program_id
-        and supervisor.role in SUPERVISOR_ROLES
+        and supervisor.role in Membership.TEACHING_ROLES
     )
 
 
@@ -169,7 +167,7 @@ def supervisor_list(*, program: Program, include_pk: int | None = None) -> Query
     if include_pk is not None:
         active |= Q(pk=include_pk)
     return (
-        Membership.objects.filter(active, program=program, role__in=SUPERVISOR_ROLES)
+        Membership.objects.filter(active, program=program, role__in=Membership.TEACHING_ROLES)
         .select_related("user")
         .order_by("user__full_name", "user__email", "role")
     )

@@ -12,11 +12,10 @@ from dataclasses import dataclass, field
 from django.db.models import Count, QuerySet
 
 from curriculum.models import Membership, Program
-from curriculum.permissions import has_program_role
 from trainees.models import Cohort, Enrolment
 
 from ..models import ProcedureLogEntry, ProcedureTarget
-from ..permissions import LOG_READER_ROLES, can_view_fellow_log
+from ..permissions import can_view_fellow_log, can_view_program_logs
 
 Status = ProcedureLogEntry.Status
 ROLE_LABELS = dict(ProcedureLogEntry.Role.choices)
@@ -67,7 +66,7 @@ def _target_list(program: Program) -> list[ProcedureTarget]:
     return sorted(targets, key=key)
 
 
-def _counts(entries: QuerySet, *, by_fellow: bool) -> list[dict]:
+def target_counts(entries: QuerySet, *, by_fellow: bool) -> list[dict]:
     """One aggregate query: entry counts by (fellow,) type, category, role and status."""
     fields = ["procedure_type_id", "procedure_type__category_id", "role", "status"]
     if by_fellow:
@@ -77,7 +76,7 @@ def _counts(entries: QuerySet, *, by_fellow: bool) -> list[dict]:
     )
 
 
-def _progress(targets: list[ProcedureTarget], counts: list[dict]) -> list[TargetProgress]:
+def target_cells(targets: list[ProcedureTarget], counts: list[dict]) -> list[TargetProgress]:
     result = []
     for target in targets:
         tally = {Status.VERIFIED: 0, Status.PENDING: 0}
@@ -109,7 +108,7 @@ def progress_fellow_list(*, user, program: Program) -> QuerySet[Membership]:
     if not user.is_authenticated:
         return Membership.objects.none()
     fellows = Membership.objects.filter(program=program, role=Membership.Role.FELLOW)
-    if not has_program_role(user, program, LOG_READER_ROLES):
+    if not can_view_program_logs(user, program):
         fellows = fellows.filter(user=user, is_active=True)
     return fellows.select_related("user", "program")
 
@@ -121,8 +120,8 @@ def fellow_target_progress(*, user, fellow: Membership) -> list[TargetProgress]:
     targets = _target_list(fellow.program)
     if not targets:
         return []
-    counts = _counts(ProcedureLogEntry.objects.filter(fellow=fellow), by_fellow=False)
-    return _progress(targets, counts)
+    counts = target_counts(ProcedureLogEntry.objects.filter(fellow=fellow), by_fellow=False)
+    return target_cells(targets, counts)
 
 
 def cohort_target_progress(
@@ -131,7 +130,7 @@ def cohort_target_progress(
     """Every active fellow of the program (or the cohort's enrolled fellows) against every
     target, for the director, coordinator and faculty: three queries however many fellows,
     targets and entries there are."""
-    if not has_program_role(user, program, LOG_READER_ROLES):
+    if not can_view_program_logs(user, program):
         return [], []
     fellows = Membership.objects.filter(program=program, role=Membership.Role.FELLOW)
     if cohort is not None:
@@ -149,10 +148,26 @@ def cohort_target_progress(
     entries = ProcedureLogEntry.objects.filter(
         program=program, fellow_id__in=[fellow.pk for fellow in fellows]
     )
-    for row in _counts(entries, by_fellow=True):
+    for row in target_counts(entries, by_fellow=True):
         by_fellow[row["fellow_id"]].append(row)
     rows = [
-        CohortProgressRow(fellow=fellow, cells=_progress(targets, by_fellow[fellow.pk]))
+        CohortProgressRow(fellow=fellow, cells=target_cells(targets, by_fellow[fellow.pk]))
         for fellow in fellows
     ]
     return targets, rows
+
+
+def progress_table(targets: list[ProcedureTarget], rows: list[CohortProgressRow]):
+    """``(header, lines)`` of the cohort progress CSV: one line per fellow, four columns per
+    target. The cohort page's export and the dashboard's share it."""
+    header = ["fellow"]
+    for target in targets:
+        label = target_label(target)
+        header += [f"{label}: {col}" for col in ("minimum", "verified", "pending", "short by")]
+    lines = []
+    for row in rows:
+        line = [row.fellow.user.display_name]
+        for cell in row.cells:
+            line += [cell.minimum, cell.verified, cell.pending, cell.remaining]
+        lines.append(line)
+    return header, lines

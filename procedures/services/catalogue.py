@@ -2,7 +2,8 @@
 
 The catalogue ships as data (``procedures/data/catalogue.yaml``) and each program edits its own
 copy: it may add types and retire others; retiring never touches an entry already logged.
-Targets are program-defined minimums; no national minimums are assumed.
+Targets are program-defined minimums; no national minimums are assumed. Every change is
+recorded in the audit trail, with the fields it changed.
 """
 
 from pathlib import Path
@@ -12,7 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
 
-from audit.services import audit_record
+from audit.services import audit_record, audit_record_each, changes_between, field_values
 from curriculum.models import Program
 
 from ..models import Guidance, ProcedureCategory, ProcedureLogEntry, ProcedureTarget, ProcedureType
@@ -20,12 +21,28 @@ from ..permissions import can_manage_catalogue
 
 DEFAULT_CATALOGUE_PATH = Path(__file__).resolve().parent.parent / "data" / "catalogue.yaml"
 TARGET_ROLES = ("", *ProcedureLogEntry.Role.values)
+# What the audit trail records of a category or a type when it is added or changed.
+CATEGORY_FIELDS = ("name", "order")
+TYPE_FIELDS = (
+    "name",
+    "category",
+    "allowed_guidance",
+    "has_level",
+    "has_laterality",
+    "is_active",
+    "order",
+)
 
 
 def _enforce_manager(actor, program: Program) -> None:
     """``actor=None`` is the system (seeding, commands); a person must be the director."""
     if actor is not None and not can_manage_catalogue(actor, program):
         raise PermissionDenied("Only the program director can change the catalogue and targets.")
+
+
+def _created(obj, fields) -> dict:
+    """The audit diff of a new row: every recorded field, from nothing to its value."""
+    return changes_between({}, field_values(obj, fields))
 
 
 def _clean_guidance(values) -> list[str]:
@@ -81,6 +98,7 @@ def catalogue_load_default(*, actor, program: Program) -> int:
     _enforce_manager(actor, program)
     catalogue = default_catalogue()
     created = 0
+    new_categories, new_types = [], []
     with transaction.atomic():
         # One loader at a time per program, so two clicks cannot create the same names twice.
         Program.objects.select_for_update().filter(pk=program.pk).first()
@@ -98,6 +116,7 @@ def catalogue_load_default(*, actor, program: Program) -> int:
                 next_order += 1
                 category.full_clean()
                 category.save()
+                new_categories.append((category, _created(category, CATEGORY_FIELDS)))
                 categories[category.name] = category
             for order, type_data in enumerate(category_data["types"], start=1):
                 if type_data["name"] in type_names:
@@ -107,8 +126,13 @@ def catalogue_load_default(*, actor, program: Program) -> int:
                 )
                 procedure_type.full_clean()
                 procedure_type.save()
+                new_types.append((procedure_type, _created(procedure_type, TYPE_FIELDS)))
                 type_names.add(procedure_type.name)
                 created += 1
+        audit_record_each(
+            actor=actor, action="procedure_category.create", changes_by_object=new_categories
+        )
+        audit_record_each(actor=actor, action="procedure_type.create", changes_by_object=new_types)
     return created
 
 
@@ -125,6 +149,12 @@ def procedure_category_create(*, actor, program: Program, name: str) -> Procedur
         category = ProcedureCategory(program=program, name=name, order=(last["last"] or 0) + 1)
         category.full_clean()
         category.save()
+        audit_record(
+            actor=actor,
+            action="procedure_category.create",
+            obj=category,
+            changes=_created(category, CATEGORY_FIELDS),
+        )
     return category
 
 
@@ -168,6 +198,12 @@ def procedure_type_create(
         )
         procedure_type.full_clean()
         procedure_type.save()
+        audit_record(
+            actor=actor,
+            action="procedure_type.create",
+            obj=procedure_type,
+            changes=_created(procedure_type, TYPE_FIELDS),
+        )
     return procedure_type
 
 
@@ -183,19 +219,31 @@ def procedure_type_update(
     is_active: bool = True,
 ) -> ProcedureType:
     """Change a type or retire it (``is_active=False``). Entries already logged against it are
-    never touched: they keep their type, guidance, level and side as recorded."""
+    never touched: they keep their type, guidance, level and side as recorded. Retiring is
+    recorded as ``procedure_type.archive``, any other change as ``procedure_type.update``;
+    saving without a change records nothing."""
     program = procedure_type.program
     _enforce_manager(actor, program)
     name = _clean_name(name)
     guidance = _clean_guidance(allowed_guidance)
     with transaction.atomic():
         _check_type(program=program, category=category, name=name, exclude_pk=procedure_type.pk)
+        before = field_values(procedure_type, TYPE_FIELDS)
         procedure_type.name, procedure_type.category = name, category
         procedure_type.allowed_guidance = guidance
         procedure_type.has_level, procedure_type.has_laterality = has_level, has_laterality
         procedure_type.is_active = is_active
         procedure_type.full_clean()
         procedure_type.save()
+        changes = changes_between(before, field_values(procedure_type, TYPE_FIELDS))
+        if changes:
+            archived = changes.get("is_active") == [True, False]
+            audit_record(
+                actor=actor,
+                action="procedure_type.archive" if archived else "procedure_type.update",
+                obj=procedure_type,
+                changes=changes,
+            )
     return procedure_type
 
 

@@ -19,7 +19,6 @@ from ..permissions import can_log
 
 Entry = ProcedureLogEntry
 Action = ProcedureEntryEvent.Action
-SUPERVISOR_ROLES = (Membership.Role.FACULTY, Membership.Role.DIRECTOR)
 EDITABLE_STATUSES = (Entry.Status.PENDING, Entry.Status.RETURNED)
 # What the audit trail records of an entry when it is logged, edited or deleted.
 AUDITED_FIELDS = (
@@ -87,7 +86,7 @@ def _field_errors(
     kept_supervisor = current is not None and current.supervisor_id == supervisor.pk
     if (
         supervisor.program_id != program.pk
-        or supervisor.role not in SUPERVISOR_ROLES
+        or supervisor.role not in Membership.TEACHING_ROLES
         or not (supervisor.is_active or kept_supervisor)
     ):
         add("supervisor", "The supervisor must be an active faculty member or the director.")
@@ -301,7 +300,9 @@ def entry_import_preview(*, actor, fellow: Membership, content: bytes) -> EntryP
     }
     supervisors = {}
     for membership in (
-        Membership.objects.filter(program=program, role__in=SUPERVISOR_ROLES, is_active=True)
+        Membership.objects.filter(
+            program=program, role__in=Membership.TEACHING_ROLES, is_active=True
+        )
         .select_related("user")
         .order_by("role")  # director before faculty: the same person's faculty row wins
     ):

@@ -1,14 +1,15 @@
 """Catalogue and targets pages: every active member of the program reads them; only the
-director changes them."""
+director changes them. Any other member trying a change gets the same 404 as an outsider."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from core.forms import add_service_errors
-from curriculum.selectors import program_list
+from curriculum.access import program_for
+from curriculum.models import Membership
 
 from ..forms.catalogue import ProcedureCategoryForm, ProcedureTypeForm, TargetForm
 from ..models import Guidance
@@ -26,21 +27,8 @@ from ..services.catalogue import (
 GUIDANCE_LABELS = dict(Guidance.choices)
 
 
-def _member_program(request: HttpRequest, program_id: int):
-    """The program, if the user is an active member of it; otherwise 404."""
-    return get_object_or_404(program_list(user=request.user), pk=program_id)
-
-
-def _manager_program(request: HttpRequest, program_id: int):
-    """Members who may not change the catalogue get 403; everyone else outside it 404."""
-    program = _member_program(request, program_id)
-    if not can_manage_catalogue(request.user, program):
-        raise PermissionDenied
-    return program
-
-
 def catalogue_page(request: HttpRequest, program_id: int) -> HttpResponse:
-    program = _member_program(request, program_id)
+    program = program_for(request.user, program_id)
     categories = list(procedure_category_list(user=request.user, program=program))
     type_count = 0
     for category in categories:
@@ -60,7 +48,7 @@ def catalogue_page(request: HttpRequest, program_id: int) -> HttpResponse:
 
 @require_POST
 def catalogue_load_page(request: HttpRequest, program_id: int) -> HttpResponse:
-    program = _manager_program(request, program_id)
+    program = program_for(request.user, program_id, roles=[Membership.Role.DIRECTOR])
     created = catalogue_load_default(actor=request.user, program=program)
     if created:
         messages.success(request, f"Added {created} procedure types from the standard catalogue.")
@@ -70,7 +58,7 @@ def catalogue_load_page(request: HttpRequest, program_id: int) -> HttpResponse:
 
 
 def procedure_category_form_page(request: HttpRequest, program_id: int) -> HttpResponse:
-    program = _manager_program(request, program_id)
+    program = program_for(request.user, program_id, roles=[Membership.Role.DIRECTOR])
     form = ProcedureCategoryForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -88,7 +76,7 @@ def procedure_category_form_page(request: HttpRequest, program_id: int) -> HttpR
 def procedure_type_form_page(
     request: HttpRequest, program_id: int, type_id: int | None = None
 ) -> HttpResponse:
-    program = _manager_program(request, program_id)
+    program = program_for(request.user, program_id, roles=[Membership.Role.DIRECTOR])
     procedure_type = None
     initial = {"allowed_guidance": [Guidance.FLUOROSCOPY]}
     if type_id is not None:
@@ -127,10 +115,10 @@ def procedure_type_form_page(
 
 def targets_page(request: HttpRequest, program_id: int) -> HttpResponse:
     """The program's minimums; the director adds or changes one with the form on this page."""
-    program = _member_program(request, program_id)
+    program = program_for(request.user, program_id)
     can_manage = can_manage_catalogue(request.user, program)
     if request.method == "POST" and not can_manage:
-        raise PermissionDenied
+        raise Http404("No such page.")
     form = None
     if can_manage:
         categories = list(procedure_category_list(user=request.user, program=program))
@@ -161,10 +149,8 @@ def targets_page(request: HttpRequest, program_id: int) -> HttpResponse:
 
 @require_POST
 def target_delete_page(request: HttpRequest, program_id: int, target_id: int) -> HttpResponse:
-    program = _member_program(request, program_id)
+    program = program_for(request.user, program_id, roles=[Membership.Role.DIRECTOR])
     target = get_object_or_404(target_list(user=request.user, program=program), pk=target_id)
-    if not can_manage_catalogue(request.user, program):
-        raise PermissionDenied
     target_delete(actor=request.user, target=target)
     messages.success(request, f"Target removed: {target}.")
     return redirect("procedures:targets", program_id=program.pk)

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from core.csv import csv_response, upload_stash, upload_stashed
 from core.forms import add_service_errors
 from core.htmx import is_htmx, render_page_or_partial
-from curriculum.selectors import program_list
+from curriculum.access import program_for
 
 from ..csv_entries import COLUMNS as IMPORT_COLUMNS
 from ..csv_entries import MAX_ROWS as IMPORT_MAX_ROWS
@@ -332,7 +332,7 @@ def log_import_template(request: HttpRequest, program_id: int) -> HttpResponse:
 
 
 def _viewable_fellow(request: HttpRequest, program_id: int, membership_id: int):
-    program = get_object_or_404(program_list(user=request.user), pk=program_id)
+    program = program_for(request.user, program_id)
     return get_object_or_404(
         program_fellow_list(user=request.user, program=program), pk=membership_id
     )

@@ -12,32 +12,26 @@ from django.views.decorators.http import require_POST
 from core.csv import csv_response
 from core.forms import add_service_errors
 from core.htmx import is_htmx
+from curriculum.access import program_for
 from curriculum.models import Membership
-from curriculum.selectors import program_list
 from trainees.selectors import cohort_list
 
 from ..forms.verification import ReopenForm, ReturnForm
-from ..permissions import LOG_READER_ROLES
 from ..selectors.progress import (
     cohort_target_progress,
     fellow_target_progress,
     progress_fellow_list,
-    target_label,
+    progress_table,
 )
 from ..selectors.verification import verifiable_entry_list, verification_queue
 from ..services import verification as services
 
 Role = Membership.Role
-VERIFIER_ROLES = (Role.FACULTY, Role.DIRECTOR)
 QUEUE_PAGE_SIZE = 50
 
 
 def _queue_url(program) -> str:
     return reverse("procedures:verification_queue", kwargs={"program_id": program.pk})
-
-
-def _verifier_program(request: HttpRequest, program_id: int):
-    return get_object_or_404(program_list(user=request.user, roles=VERIFIER_ROLES), pk=program_id)
 
 
 def _entry_ids(request: HttpRequest) -> list[int]:
@@ -54,7 +48,7 @@ def _service_error(request: HttpRequest, exc: Exception) -> None:
 
 def verification_queue_view(request: HttpRequest, program_id: int) -> HttpResponse:
     """Pending entries the faculty member supervises (every one for the director), oldest first."""
-    program = _verifier_program(request, program_id)
+    program = program_for(request.user, program_id, roles=Membership.TEACHING_ROLES)
     queue = Paginator(verification_queue(user=request.user, program=program), QUEUE_PAGE_SIZE)
     context = {"program": program, "entry_page": queue.get_page(request.GET.get("page"))}
     return render(request, "procedures/verification_queue.html", context)
@@ -62,7 +56,7 @@ def verification_queue_view(request: HttpRequest, program_id: int) -> HttpRespon
 
 @require_POST
 def entry_verify_view(request: HttpRequest, program_id: int, entry_id: int) -> HttpResponse:
-    program = _verifier_program(request, program_id)
+    program = program_for(request.user, program_id, roles=Membership.TEACHING_ROLES)
     entry = get_object_or_404(
         verifiable_entry_list(user=request.user, program=program), pk=entry_id
     )
@@ -82,7 +76,7 @@ def entry_verify_view(request: HttpRequest, program_id: int, entry_id: int) -> H
 @require_POST
 def entry_verify_bulk_view(request: HttpRequest, program_id: int) -> HttpResponse:
     """First a confirmation page listing exactly the selected entries; ``confirm=1`` verifies."""
-    program = _verifier_program(request, program_id)
+    program = program_for(request.user, program_id, roles=Membership.TEACHING_ROLES)
     ids = _entry_ids(request)
     if not ids:
         messages.error(request, "Select at least one entry to verify.")
@@ -108,7 +102,7 @@ def entry_verify_bulk_view(request: HttpRequest, program_id: int) -> HttpRespons
 
 def entry_return_view(request: HttpRequest, program_id: int, entry_id: int) -> HttpResponse:
     """Return a pending entry with a reason: a page, or the form alone for htmx."""
-    program = _verifier_program(request, program_id)
+    program = program_for(request.user, program_id, roles=Membership.TEACHING_ROLES)
     entry = get_object_or_404(
         verifiable_entry_list(user=request.user, program=program), pk=entry_id
     )
@@ -145,9 +139,7 @@ def _fellow_log_url(program, fellow_id: int) -> str:
 
 def entry_reopen_view(request: HttpRequest, program_id: int, entry_id: int) -> HttpResponse:
     """The director unlocks a verified entry, with a reason that is recorded."""
-    program = get_object_or_404(
-        program_list(user=request.user, roles=[Role.DIRECTOR]), pk=program_id
-    )
+    program = program_for(request.user, program_id, roles=[Role.DIRECTOR])
     entry = get_object_or_404(
         verifiable_entry_list(user=request.user, program=program), pk=entry_id
     )
@@ -173,7 +165,7 @@ def entry_reopen_view(request: HttpRequest, program_id: int, entry_id: int) -> H
 
 def my_progress_view(request: HttpRequest, program_id: int) -> HttpResponse:
     """The fellow's own counts against every target, as a table and a chart."""
-    program = get_object_or_404(program_list(user=request.user, roles=[Role.FELLOW]), pk=program_id)
+    program = program_for(request.user, program_id, roles=[Role.FELLOW])
     fellow = get_object_or_404(
         progress_fellow_list(user=request.user, program=program), user=request.user
     )
@@ -196,9 +188,7 @@ def my_progress_view(request: HttpRequest, program_id: int) -> HttpResponse:
 
 
 def _cohort_progress(request: HttpRequest, program_id: int):
-    program = get_object_or_404(
-        program_list(user=request.user, roles=LOG_READER_ROLES), pk=program_id
-    )
+    program = program_for(request.user, program_id, roles=Membership.OVERSIGHT_ROLES)
     cohorts = cohort_list(user=request.user, program=program)
     cohort = None
     cohort_id = request.GET.get("cohort", "")
@@ -227,14 +217,5 @@ def cohort_progress_export(request: HttpRequest, program_id: int) -> HttpRespons
     """The cohort progress table as CSV, with the same cohort filter."""
     _, _, cohort, targets, rows = _cohort_progress(request, program_id)
     filename = f"procedure-progress-{cohort.pk if cohort else 'active'}.csv"
-    header = ["fellow"]
-    for target in targets:
-        label = target_label(target)
-        header += [f"{label}: {col}" for col in ("minimum", "verified", "pending", "short by")]
-    lines = []
-    for row in rows:
-        line = [row.fellow.user.display_name]
-        for cell in row.cells:
-            line += [cell.minimum, cell.verified, cell.pending, cell.remaining]
-        lines.append(line)
+    header, lines = progress_table(targets, rows)
     return csv_response(filename, header, lines)

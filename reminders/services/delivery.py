@@ -1,5 +1,6 @@
-"""Sending one email exactly once, recording failures, retrying them, and the director's
-"send now" and "retry all failed".
+"""Sending one email exactly once and recording its failure. Handing deliveries to the workers
+is ``handover``; retries, "send now" and "retry all failed" are ``retries``; one-off emails of
+other apps are queued by ``transactional``.
 
 What happens if the process dies halfway (the "killed halfway" semantics):
 
@@ -45,19 +46,13 @@ import datetime
 import smtplib
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
-from audit.services import audit_record
 from core import outbox
-from core.queue import enqueue
-from curriculum.models import Program
 
 from ..emails import build_message
 from ..models import Delivery, Reminder
-from ..permissions import can_manage_reminders
-from ..selectors import failed_delivery_list
 
 Status = Delivery.Status
 TRANSACTIONAL = Delivery.Kind.TRANSACTIONAL
@@ -222,185 +217,3 @@ def delivery_fail(*, delivery_id: int, error: str) -> None:
     delivery.reminders.filter(status=Reminder.Status.QUEUED).update(
         status=Reminder.Status.FAILED, updated_at=timezone.now()
     )
-
-
-def deliveries_hand_over(delivery_ids: list[int], ticket: str | None = None) -> None:
-    """Queue a task per delivery. With the broker down the deliveries stay pending and lose
-    their ``enqueued_at`` stamp, so the next minute task hands them over again."""
-    from ..tasks import deliver_email as deliver_email_task
-
-    unsent = [pk for pk in delivery_ids if not enqueue(deliver_email_task, pk, ticket)]
-    if unsent:
-        Delivery.objects.filter(pk__in=unsent).update(enqueued_at=None)
-
-
-def _enqueue_after_commit(delivery_ids: list[int], now: datetime.datetime) -> None:
-    ticket = ticket_for(now)
-    transaction.on_commit(lambda: deliveries_hand_over(delivery_ids, ticket))
-
-
-def _requeue(delivery_ids: list[int], **fields) -> None:
-    """Failed deliveries back to pending, and their reminders back to queued."""
-    now = timezone.now()
-    Delivery.objects.filter(pk__in=delivery_ids).update(
-        status=Status.PENDING, next_attempt_at=None, claimed_at=None, updated_at=now, **fields
-    )
-    Reminder.objects.filter(delivery_id__in=delivery_ids, status=Reminder.Status.FAILED).update(
-        status=Reminder.Status.QUEUED, updated_at=now
-    )
-
-
-def deliveries_retry_recent_failures(*, now: datetime.datetime, size: int) -> int:
-    """Give failed deliveries younger than ``REMINDERS_FAILED_RETRY_HOURS`` one more attempt
-    once their hourly wait has passed (the sweep calls this before handing work over).
-
-    They keep their attempt count, so a failure is recorded again after that one attempt and
-    the next try is an hour later. Addresses that must not be kept are erased from deliveries
-    given up for good.
-    """
-    window = now - datetime.timedelta(hours=settings.REMINDERS_FAILED_RETRY_HOURS)
-    due = Delivery.objects.filter(
-        status=Status.FAILED, created_at__gte=window, next_attempt_at__lte=now
-    )
-    done = 0
-    while True:
-        with transaction.atomic():
-            ids = list(
-                due.select_for_update(skip_locked=True)
-                .order_by("pk")
-                .values_list("pk", flat=True)[:size]
-            )
-            if ids:
-                _requeue(ids, enqueued_at=None)  # the enqueue step hands them over
-        done += len(ids)
-        if len(ids) < size:
-            break
-    Delivery.objects.filter(
-        status=Status.FAILED, forget_address=True, created_at__lt=window
-    ).exclude(to_email="").update(to_email="", body_text="", body_html="", updated_at=now)
-    return done
-
-
-@transaction.atomic
-def deliveries_retry_failed(*, actor, program: Program) -> int:
-    """The director requeues every failed email of the program at once; how many.
-
-    Each gets a fresh round of retries with back-off, queued after commit.
-    """
-    if not can_manage_reminders(actor, program):
-        raise PermissionDenied("Only the program director can retry failed emails.")
-    candidates = set(failed_delivery_list(user=actor, program=program).values_list("pk", flat=True))
-    ids = list(
-        Delivery.objects.select_for_update(no_key=True)
-        .filter(pk__in=candidates, status=Status.FAILED)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-    if not ids:
-        return 0
-    now = timezone.now()
-    _requeue(ids, attempts=0, enqueued_at=now)
-    audit_record(
-        actor=actor,
-        action="reminders.retry_failed",
-        obj=program,
-        changes={"deliveries": [None, ids]},
-    )
-    _enqueue_after_commit(ids, now)
-    return len(ids)
-
-
-def transactional_email_queue(email: outbox.OutgoingEmail) -> Delivery:
-    """Record a one-off email for ``core.outbox`` and hand it over after commit.
-
-    Called inside the caller's transaction, so the email exists exactly when the row it is
-    about does. The same ``key`` twice records (and sends) one email. Earlier unsent emails
-    whose key starts with ``email.replaces`` are given up: their link no longer works.
-    """
-    now = timezone.now()
-    with transaction.atomic():
-        if email.replaces:
-            Delivery.objects.filter(
-                kind=TRANSACTIONAL,
-                key__startswith=email.replaces,
-                status__in=[Status.PENDING, Status.FAILED],
-            ).exclude(key=email.key).update(
-                status=Status.FAILED,
-                last_error="Replaced by a newer email.",
-                next_attempt_at=None,
-                body_text="",
-                body_html="",
-                updated_at=now,
-            )
-        existing = Delivery.objects.filter(key=email.key).first()
-        if existing is not None:
-            return existing
-        delivery = Delivery(
-            kind=TRANSACTIONAL,
-            key=email.key,
-            program_id=email.program_id,
-            to_email=email.to,
-            subject=email.subject[:250],
-            body_text=email.body,
-            body_html=email.html,
-            source=email.source,
-            source_id=email.source_id,
-            forget_address=email.forget_address,
-            enqueued_at=now,
-        )
-        delivery.full_clean(validate_unique=False, validate_constraints=False)
-        try:
-            with transaction.atomic():
-                delivery.save()
-        except IntegrityError:  # the same key, queued at the same moment elsewhere
-            return Delivery.objects.get(key=email.key)
-        _enqueue_after_commit([delivery.pk], now)
-    return delivery
-
-
-@transaction.atomic
-def reminder_send_now(*, actor, reminder: Reminder) -> Delivery:
-    """The director sends one queued or failed reminder by itself, now.
-
-    It leaves any digest it was waiting in, gets its own email (keyed ``reminder:<id>``, so a
-    double click sends one) and is queued after commit.
-    """
-    if not can_manage_reminders(actor, reminder.program):
-        raise PermissionDenied("Only the program director can send reminders.")
-    reminder = (
-        Reminder.objects.select_for_update(of=("self",))
-        .select_related("delivery")
-        .get(pk=reminder.pk)
-    )
-    if reminder.status == Reminder.Status.SENT:
-        raise ValidationError("This reminder has been emailed already.")
-    current = reminder.delivery
-    if current is not None and current.status == Status.SENDING:
-        raise ValidationError("This reminder is being emailed right now.")
-    key = f"reminder:{reminder.pk}"
-    delivery, _ = Delivery.objects.select_for_update(no_key=True).get_or_create(
-        key=key, defaults={"recipient_id": reminder.recipient_id, "kind": Delivery.Kind.IMMEDIATE}
-    )
-    if delivery.status == Status.SENDING:
-        raise ValidationError("This reminder is being emailed right now.")
-    if delivery.status == Status.SENT:
-        raise ValidationError("This reminder has been emailed already.")
-    now = timezone.now()
-    delivery.status = Status.PENDING
-    delivery.next_attempt_at = None
-    delivery.enqueued_at = now
-    delivery.attempts = 0
-    delivery.save(
-        update_fields=["status", "next_attempt_at", "enqueued_at", "attempts", "updated_at"]
-    )
-    reminder.delivery = delivery
-    reminder.status = Reminder.Status.QUEUED
-    reminder.save(update_fields=["delivery", "status", "updated_at"])
-    audit_record(
-        actor=actor,
-        action="reminder.send_now",
-        obj=reminder,
-        changes={"delivery": [None, delivery.pk], "recipient": [None, reminder.recipient_id]},
-    )
-    _enqueue_after_commit([delivery.pk], now)
-    return delivery

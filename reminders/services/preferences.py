@@ -16,6 +16,7 @@ from ..models import (
 )
 from ..permissions import can_manage_reminders
 
+PREFERENCE_FIELDS = ("delivery", "digest_hour", "muted_kinds")
 SETTINGS_FIELDS = (
     "days_before_deadline",
     "escalate_after_days",
@@ -68,11 +69,16 @@ def preference_update(
             {"muted_kinds": "Escalations and final deadlines cannot be switched off."}
         )
     pref, _ = NotificationPreference.objects.select_for_update().get_or_create(user=actor)
+    before = field_values(pref, PREFERENCE_FIELDS)
     pref.delivery = delivery
     pref.digest_hour = digest_hour
     pref.muted_kinds = sorted(set(muted_kinds))
     pref.full_clean()
     pref.save()
+    if changes := changes_between(before, field_values(pref, PREFERENCE_FIELDS)):
+        audit_record(
+            actor=actor, action="notification_preference.update", obj=pref, changes=changes
+        )
     return pref
 
 
@@ -83,8 +89,16 @@ def calendar_token_reset(*, actor) -> NotificationPreference:
     Only its hash is stored: the returned row's ``calendar_token`` is the one chance to show it.
     """
     pref, _ = NotificationPreference.objects.select_for_update().get_or_create(user=actor)
+    had_link = bool(pref.calendar_token_hash)
     pref.calendar_token = new_calendar_token()
     pref.save(update_fields=["calendar_token_hash", "updated_at"])
+    # The token (and its hash) stay out of the trail: only that a link exists.
+    audit_record(
+        actor=actor,
+        action="notification_preference.calendar_link_reset",
+        obj=pref,
+        changes={"calendar_link": [had_link, True]},
+    )
     return pref
 
 
@@ -92,8 +106,16 @@ def calendar_token_reset(*, actor) -> NotificationPreference:
 def calendar_token_revoke(*, actor) -> NotificationPreference:
     """Turn the calendar feed off."""
     pref, _ = NotificationPreference.objects.select_for_update().get_or_create(user=actor)
+    had_link = bool(pref.calendar_token_hash)
     pref.calendar_token = ""
     pref.save(update_fields=["calendar_token_hash", "updated_at"])
+    if had_link:
+        audit_record(
+            actor=actor,
+            action="notification_preference.calendar_link_revoke",
+            obj=pref,
+            changes={"calendar_link": [True, False]},
+        )
     return pref
 
 

@@ -1,12 +1,13 @@
 """The roster-management page and its POST endpoints: who may use them, and what they change."""
 
+from functools import partial
+
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Invitation
 from curriculum.models import Membership
 from tests.accounts.factories import InvitationFactory
+from tests.conftest import assert_constant_queries, page_ok
 from tests.curriculum.factories import MembershipFactory
 from tests.role_pages import assert_role_page_access
 
@@ -151,24 +152,25 @@ def test_revoke_withdraws_the_invitation(client, ours):
     assert invitation.status == Invitation.Status.REVOKED
 
 
-def count_queries(client, path) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        assert client.get(path).status_code == 200
-    return len(queries)
-
-
 def test_people_page_query_count_does_not_grow_with_the_roster(client, ours):
     client.force_login(ours.director)
-    path = people_path(ours.program)
     InvitationFactory(program=ours.program)
-    small = count_queries(client, path)
 
-    for _ in range(26):
-        MembershipFactory(program=ours.program, role=Role.FELLOW)
-        InvitationFactory(program=ours.program)
-    large = count_queries(client, path)
+    def add_people(n):
+        for _ in range(n):
+            MembershipFactory(program=ours.program, role=Role.FELLOW)
+            InvitationFactory(program=ours.program)
 
-    assert large == small, f"{small} queries for 4 members, {large} for 30"
-    # session, user, program, roster scope check, count, page, invitations scope check and rows,
-    # navigation roles, unread notifications.
-    assert small == 10
+    # 4 members, then 30: session, user, program, roster scope check, count, page, invitations
+    # scope check and rows, the sign-in security link's role check, navigation roles, unread
+    # notifications.
+    people = partial(page_ok, client, people_path(ours.program))
+    assert_constant_queries(people, add_people, sizes=(0, 26), exactly=11)
+
+
+def test_only_the_director_is_offered_the_sign_in_security_page(client, ours):
+    security = f"/programs/{ours.program.pk}/security/"
+    client.force_login(ours.director)
+    assert security in client.get(people_path(ours.program)).text
+    client.force_login(ours.coordinator)
+    assert security not in client.get(people_path(ours.program)).text

@@ -12,7 +12,7 @@ from assessments.models import (
     Rating,
     ReviewPeriod,
 )
-from assessments.selectors import milestone_set_subcompetencies
+from assessments.selectors.unscoped import milestone_set_subcompetencies
 from assessments.services.ccc import (
     ccc_levels_record,
     ccc_packets_assemble,

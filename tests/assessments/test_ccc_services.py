@@ -11,16 +11,17 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from assessments.models import AssessmentTemplate, CCCReview, ConsensusLevel, Signature
-from assessments.selectors import ccc_packet_build, latest_ccc_levels
+from assessments.seals import CCC_SIGNATURE_MEANING, ccc_review_content, content_hash
+from assessments.selectors.ccc import ccc_packet_build
+from assessments.selectors.unscoped import latest_ccc_levels
 from assessments.services.ccc import (
     ccc_levels_record,
     ccc_packets_assemble,
     ccc_review_finalise,
-    ccc_signature_verify_all,
     review_period_update,
     review_periods_create,
 )
-from assessments.signing import CCC_SIGNATURE_MEANING, ccc_review_content, content_hash
+from assessments.services.signatures.verify import signature_verify_all
 from curriculum.models import Membership
 from tests.accounts.factories import PASSWORD, UserFactory
 from tests.assessments.test_ccc_factories import (
@@ -348,7 +349,7 @@ def test_verify_signatures_catches_a_changed_consensus_level(ccc):
     ConsensusLevel.objects.filter(review=ccc.review, subcompetency=ccc.sub("PC4")).update(
         level="4.5"
     )
-    [problem] = ccc_signature_verify_all()
+    [problem] = signature_verify_all(kind="ccc_review")
     assert problem.reason == "content changed since it was signed"
     out = io.StringIO()
     with pytest.raises(CommandError, match="1 problem"):
@@ -360,16 +361,16 @@ def test_verify_signatures_catches_a_changed_consensus_level(ccc):
 def test_verify_catches_changed_notes_snapshot_and_status(ccc):
     finalise(ccc)
     CCCReview.objects.filter(pk=ccc.review.pk).update(committee_notes="Edited behind the app.")
-    assert len(ccc_signature_verify_all()) == 1
+    assert len(signature_verify_all(kind="ccc_review")) == 1
     CCCReview.objects.filter(pk=ccc.review.pk).update(
         committee_notes="Strong mid-year progress.", packet_snapshot={"version": 1}
     )
-    assert len(ccc_signature_verify_all()) == 1
+    assert len(signature_verify_all(kind="ccc_review")) == 1
     review = CCCReview.objects.get(pk=ccc.review.pk)
     snapshot = review.packet_snapshot
     Signature.objects.filter(ccc_review=review).delete()
     CCCReview.objects.filter(pk=review.pk).update(packet_snapshot=snapshot)
-    [problem] = ccc_signature_verify_all()
+    [problem] = signature_verify_all(kind="ccc_review")
     assert problem.reason == "finalised but has no signature"
 
 

@@ -4,10 +4,9 @@ finalising, the ACGME export, query counts and the trajectory's CCC column."""
 import csv
 import datetime
 import io
+from functools import partial
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from assessments.models import CCCReview, ConsensusLevel, ReviewPeriod, Signature
@@ -20,6 +19,7 @@ from tests.assessments.test_ccc_factories import (
     signed_assessment,
     template,
 )
+from tests.conftest import assert_constant_queries, page_ok
 from tests.role_pages import assert_role_page_access
 from tests.trainees.factories import EnrolmentFactory
 
@@ -207,36 +207,39 @@ def test_finalised_packet_shows_levels_and_is_read_only(client, ccc):
     assert client.post(url(ccc, "packet"), _form_data(ccc, PC4="5.0")).status_code == 404
 
 
-def _packet_queries(client, user, path) -> int:
-    client.force_login(user)
-    with CaptureQueriesContext(connection) as queries:
-        assert client.get(path).status_code == 200
-    return len(queries)
-
-
 def test_packet_query_count_does_not_grow_with_assessments(client, ccc):
     tpl = template(ccc)
     signed_assessment(ccc, tpl, D(2026, 8, 1), {"PC1": "2.0", "PC4": "2.5"})
-    few = _packet_queries(client, ccc.people.director, url(ccc, "packet"))
-    for day in range(2, 14):
-        signed_assessment(ccc, tpl, D(2026, 9, day), {"PC1": "3.0", "PC4": "3.5"})
-    assert _packet_queries(client, ccc.people.director, url(ccc, "packet")) == few
+    days = iter(range(2, 14))
+
+    def add_assessments(n):
+        for _ in range(n):
+            signed_assessment(ccc, tpl, D(2026, 9, next(days)), {"PC1": "3.0", "PC4": "3.5"})
+
+    client.force_login(ccc.people.director)
+    packet = partial(page_ok, client, url(ccc, "packet"))
+    assert_constant_queries(packet, add_assessments, sizes=(0, 12))
 
 
-def test_period_pages_query_counts_do_not_grow_with_fellows(client, ccc, django_assert_num_queries):
-    few = _packet_queries(client, ccc.people.coordinator, url(ccc, "period"))
-    few_list = _packet_queries(client, ccc.people.coordinator, url(ccc, "list"))
-    for _ in range(5):
-        enrolment = EnrolmentFactory(cohort=ccc.cohort, membership__program=ccc.people.program)
-        CCCReview.objects.create(period=ccc.midyear, fellow=enrolment.membership)
-    finalise(ccc)
-    assert _packet_queries(client, ccc.people.coordinator, url(ccc, "period")) == few
-    assert _packet_queries(client, ccc.people.coordinator, url(ccc, "list")) == few_list
-    export_few = _packet_queries(client, ccc.people.coordinator, url(ccc, "export"))
-    for review in CCCReview.objects.filter(status="draft")[:2]:
-        finalise(ccc, review=review)
-    with django_assert_num_queries(export_few):
-        client.get(url(ccc, "export"))
+def test_period_pages_query_counts_do_not_grow_with_fellows(client, ccc):
+    client.force_login(ccc.people.coordinator)
+
+    def add_reviews(n):
+        for _ in range(n):
+            enrolment = EnrolmentFactory(cohort=ccc.cohort, membership__program=ccc.people.program)
+            CCCReview.objects.create(period=ccc.midyear, fellow=enrolment.membership)
+        if n:
+            finalise(ccc)
+
+    pages = {page: partial(page_ok, client, url(ccc, page)) for page in ("period", "list")}
+    assert_constant_queries(pages, add_reviews, sizes=(0, 5))
+
+    def finalise_drafts(n):
+        for review in list(CCCReview.objects.filter(status="draft"))[:n]:
+            finalise(ccc, review=review)
+
+    export = partial(page_ok, client, url(ccc, "export"))
+    assert_constant_queries(export, finalise_drafts, sizes=(0, 2))
 
 
 # --- Export --------------------------------------------------------------------------------------

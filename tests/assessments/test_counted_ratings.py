@@ -8,11 +8,11 @@ import pytest
 from django.urls import reverse
 
 from assessments.models import Assessment, AssessmentTemplate
-from assessments.selectors import (
-    ccc_packet_build,
+from assessments.selectors.ccc import ccc_packet_build
+from assessments.selectors.trajectory import milestone_trajectory
+from assessments.selectors.unscoped import (
     counted_assessments,
     counted_ratings,
-    milestone_trajectory,
     recorded_assessments,
 )
 from curriculum.models import Membership
@@ -216,3 +216,61 @@ def test_the_packet_counts_the_amendment_not_its_original(ccc, faculty_form):
     signed_assessment(ccc, faculty_form, D(2026, 9, 1), {"PC1": "3.5"}, amends=original)
     rows = {row["code"]: row for row in build(ccc)["subcompetencies"]}
     assert rows["PC1"]["levels"] == ["3.5"]
+
+
+# --- Every page that counts, with an amended assessment -------------------------------------------
+# One rule (``assessments.selectors.unscoped``): each page below counts the signed amendment in
+# place of its original, never both.
+
+
+@pytest.fixture
+def amended(ccc, faculty_form):
+    original = signed_assessment(
+        ccc, faculty_form, D(2026, 9, 1), {"PC1": "1.0"}, narrative="First version."
+    )
+    amendment = signed_assessment(
+        ccc,
+        faculty_form,
+        D(2026, 9, 1),
+        {"PC1": "3.5"},
+        amends=original,
+        narrative="Corrected version.",
+    )
+    return original, amendment
+
+
+def test_the_packet_number_and_narratives_count_the_amendment_once(ccc, amended):
+    packet = build(ccc)
+    assert packet["assessment_count"] == 1
+    assert [n["assessment"] for n in packet["narratives"]] == [amended[1].pk]
+    assert {row["code"]: row["count"] for row in packet["subcompetencies"]}["PC1"] == 1
+
+
+def test_the_packet_page_says_one_signed_assessment(client, ccc, amended):
+    client.force_login(ccc.people.director)
+    page = client.get(
+        reverse("assessments:ccc_packet", args=[ccc.people.program.pk, ccc.review.pk])
+    ).content.decode()
+    assert "From 1 signed assessment observed" in page
+    assert "Corrected version." in page and "First version." not in page
+
+
+def test_the_milestone_page_lists_the_amendment_not_its_original(client, ccc, amended):
+    from assessments.selectors.trajectory import narratives_received
+
+    assert [a.pk for a in narratives_received(user=ccc.people.director, fellow=ccc.fellow)] == [
+        amended[1].pk
+    ]
+    client.force_login(ccc.people.director)
+    page = client.get(
+        reverse("assessments:fellow_milestones", args=[ccc.people.program.pk, ccc.fellow.pk])
+    ).content.decode()
+    assert "Corrected version." in page and "First version." not in page
+
+
+def test_the_fellow_home_feedback_shows_the_amendment_not_its_original(ccc, amended):
+    from dashboard.selectors import latest_feedback, latest_ratings
+
+    assert [a.pk for a in latest_feedback(fellow=ccc.fellow)] == [amended[1].pk]
+    cell = latest_ratings(fellow_ids=[ccc.fellow.pk])[ccc.fellow.pk][ccc.sub("PC1").pk]
+    assert cell.level == 3.5

@@ -24,15 +24,7 @@ from assessments.models import (
     Signature,
     SummativeEvaluation,
 )
-from assessments.services.signing import (
-    SEAL_BROKEN,
-    assessment_sign,
-    signature_seal_legacy,
-    signature_verify_all,
-)
-from assessments.services.summative import summative_save_draft, summative_sign
-from assessments.services.workflow import template_update
-from assessments.signing import (
+from assessments.seals import (
     CCC_SIGNATURE_MEANING,
     SIGNATURE_MEANING,
     SUMMATIVE_SIGNATURE_MEANING,
@@ -40,6 +32,11 @@ from assessments.signing import (
     content_hash,
     summative_content,
 )
+from assessments.services.signatures.legacy import signature_seal_legacy
+from assessments.services.signatures.sign import assessment_sign
+from assessments.services.signatures.verify import SEAL_BROKEN, signature_verify_all
+from assessments.services.summative import summative_save_draft, summative_sign
+from assessments.services.workflow import template_update
 from curriculum.models import Membership
 from curriculum.services import milestone_set_load_default
 from tests.accounts.factories import PASSWORD

@@ -17,19 +17,16 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from assessments.models import Assessment, Rating, Signature
-from assessments.services.signing import (
-    assessment_acknowledge,
-    assessment_amend,
-    assessment_sign,
-    signature_verify_all,
-)
-from assessments.signing import (
-    NOT_ASSESSABLE,
+from assessments.seals import (
+    NOT_ASSESSABLE_SEALED,
     SIGNATURE_MEANING,
     assessment_content,
     confirm_identity,
     content_hash,
 )
+from assessments.services.signatures.amend import assessment_amend
+from assessments.services.signatures.sign import assessment_acknowledge, assessment_sign
+from assessments.services.signatures.verify import signature_verify_all
 from curriculum.models import Membership
 from curriculum.services import milestone_set_load_default
 from tests.accounts.factories import PASSWORD
@@ -86,7 +83,9 @@ def _current_code(secret: str) -> str:
 
 def test_content_is_canonical_and_lists_every_rating(draft):
     content = assessment_content(draft)
-    assert content["ratings"] == [["ICS1", NOT_ASSESSABLE], ["PC4", "3.5"]]
+    # The text hashed into existing signatures: changing it would break every one of them.
+    assert NOT_ASSESSABLE_SEALED == "not yet assessable"
+    assert content["ratings"] == [["ICS1", "not yet assessable"], ["PC4", "3.5"]]
     assert content["fellow"]["user"] == draft.fellow.user_id
     assert content["assessor"]["user"] == draft.assessor.user_id
     assert content["observed_on"] == "2026-10-01"
@@ -369,7 +368,7 @@ def test_double_click_leaves_exactly_one_signature(ours):
 
 
 def test_signing_is_refused_after_repeated_wrong_passwords(db):
-    from assessments.signing import SIGNING_ATTEMPTS_LIMIT, confirm_identity
+    from assessments.seals import SIGNING_ATTEMPTS_LIMIT, confirm_identity
     from tests.accounts.factories import PASSWORD, UserFactory
 
     user = UserFactory()

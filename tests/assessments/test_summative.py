@@ -8,12 +8,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import CommandError, call_command
 
 from assessments.models import Signature, SummativeEvaluation
-from assessments.services.summative import (
-    summative_save_draft,
-    summative_sign,
-    summative_signature_verify_all,
-)
-from assessments.signing import SUMMATIVE_SIGNATURE_MEANING, content_hash, summative_content
+from assessments.seals import SUMMATIVE_SIGNATURE_MEANING, content_hash, summative_content
+from assessments.services.signatures.verify import signature_verify_all
+from assessments.services.summative import summative_save_draft, summative_sign
 from curriculum.models import Membership
 from tests.accounts.factories import PASSWORD
 from tests.assessments.test_ccc_factories import member
@@ -99,9 +96,9 @@ def test_director_of_another_program_cannot_write_it(ours, theirs, fellow):
 
 def test_verify_signatures_catches_a_changed_narrative(ours, fellow):
     evaluation, _ = _signed(ours, fellow)
-    assert summative_signature_verify_all() == []
+    assert signature_verify_all(kind="summative_evaluation") == []
     SummativeEvaluation.objects.filter(pk=evaluation.pk).update(narrative="Quietly changed.")
-    [problem] = summative_signature_verify_all()
+    [problem] = signature_verify_all(kind="summative_evaluation")
     assert problem.reason == "content changed since it was signed"
     out = io.StringIO()
     with pytest.raises(CommandError, match="1 problem"):
@@ -112,7 +109,7 @@ def test_verify_signatures_catches_a_changed_narrative(ours, fellow):
 def test_verify_catches_an_unsigned_status_change(ours, fellow):
     evaluation, _ = _signed(ours, fellow)
     SummativeEvaluation.objects.filter(pk=evaluation.pk).update(status="draft", signed_at=None)
-    [problem] = summative_signature_verify_all()
+    [problem] = signature_verify_all(kind="summative_evaluation")
     assert problem.reason == "signed but now marked draft"
 
 

@@ -1,14 +1,13 @@
 """Milestone trajectory: which ratings count, who sees them, constant query counts, the page."""
 
 import datetime
+from functools import partial
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from assessments.models import Assessment, AssessmentTemplate
-from assessments.selectors import milestone_trajectory, narratives_received
+from assessments.selectors.trajectory import milestone_trajectory, narratives_received
 from curriculum.models import Membership
 from curriculum.services import milestone_set_load_default
 from tests.assessments.factories import (
@@ -16,6 +15,7 @@ from tests.assessments.factories import (
     AssessmentTemplateFactory,
     RatingFactory,
 )
+from tests.conftest import assert_constant_queries
 from tests.curriculum.factories import MembershipFactory
 from tests.role_pages import assert_role_page_access
 
@@ -143,21 +143,21 @@ def test_another_fellow_and_other_programs_get_nothing(ours, theirs, template, f
         assert not narratives_received(user=user, fellow=fellow).exists()
 
 
-def count_queries(user, fellow) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        milestone_trajectory(user=user, fellow=fellow)
-    return len(queries)
-
-
 def test_query_count_does_not_grow_with_assessments(ours, template, fellow):
-    for day in (1, 2):
-        rated(ours, template, fellow, day, ["3.0", "3.5"])
-    few = count_queries(ours.fellow, fellow), count_queries(ours.director, fellow)
-    for day in range(3, 21):
-        rated(ours, template, fellow, day, ["4.0", None])
-    many = count_queries(ours.fellow, fellow), count_queries(ours.director, fellow)
+    days = iter(range(1, 21))
+
+    def add_assessments(n):
+        for _ in range(n):
+            day = next(days)
+            rated(ours, template, fellow, day, ["3.0", "3.5"] if day <= 2 else ["4.0", None])
+
+    readers = {
+        role: partial(milestone_trajectory, user=ours.user(role), fellow=fellow)
+        for role in ("fellow", "director")
+    }
     # Ratings, then the latest CCC levels; the director's access check is one more.
-    assert few == many == (2, 3)
+    exactly = {"fellow": 2, "director": 3}
+    assert_constant_queries(readers, add_assessments, sizes=(2, 20), exactly=exactly)
 
 
 # --- Views ---------------------------------------------------------------------------------------

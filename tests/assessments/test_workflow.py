@@ -8,7 +8,7 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from assessments.models import Assessment, AssessmentTemplate, Rating
-from assessments.services.signing import assessment_sign
+from assessments.services.signatures.sign import assessment_sign
 from assessments.services.workflow import (
     assessment_request,
     assessment_return,
@@ -571,3 +571,83 @@ def test_no_end_of_rotation_form_no_evaluation(ours, template, ended_block):
 def test_rotation_task_calls_the_service(ours, rotation_template, ended_block):
     with time_machine.travel(datetime.datetime(2026, 8, 10, 12, tzinfo=datetime.UTC)):
         assert create_rotation_evaluations.delay().get() == 1
+
+
+def test_the_nightly_task_waits_for_the_programs_own_midnight(ours, rotation_template, enrolment):
+    # 2027-03-01 03:30 UTC is still February 28 in Chicago: a block ending February 28 has not
+    # ended there yet, though the server's (UTC) date is already March 1.
+    ours.program.timezone = "America/Chicago"
+    ours.program.save()
+    ScheduleBlockFactory(
+        enrolment=enrolment,
+        start_date=datetime.date(2027, 2, 1),
+        end_date=datetime.date(2027, 2, 28),
+    )
+    with time_machine.travel(datetime.datetime(2027, 3, 1, 3, 30, tzinfo=datetime.UTC)):
+        assert create_rotation_evaluations() == 0
+    with time_machine.travel(datetime.datetime(2027, 3, 1, 6, 30, tzinfo=datetime.UTC)):
+        assert create_rotation_evaluations() == 1
+    assert Assessment.objects.get().observed_on == datetime.date(2027, 2, 28)
+
+
+# --- the audit trail of forms ---
+
+
+def _template_events(action):
+    from audit.models import AuditEvent
+
+    return list(AuditEvent.objects.filter(action=action).order_by("pk"))
+
+
+def test_creating_a_form_is_recorded(ours, template, subs):
+    (event,) = _template_events("assessment_template.create")
+    assert event.actor == ours.director
+    assert event.program_id == ours.program.pk
+    assert event.object_id == str(template.pk)
+    assert event.changes["name"] == [None, "Direct observation"]
+    assert event.changes["kind"] == [None, Kind.DIRECT_OBSERVATION]
+    assert event.changes["subcompetencies"] == [None, sorted(sub.pk for sub in subs)]
+
+
+def test_editing_and_archiving_a_form_are_recorded(ours, template, subs):
+    fields = {
+        "name": template.name,
+        "kind": template.kind,
+        "milestone_set": template.milestone_set,
+        "subcompetencies": subs,
+    }
+    template_update(actor=ours.director, template=template, **fields)
+    assert _template_events("assessment_template.update") == []  # nothing changed
+    template_update(
+        actor=ours.director, template=template, **(fields | {"subcompetencies": subs[:2]})
+    )
+    (updated,) = _template_events("assessment_template.update")
+    assert updated.actor == ours.director
+    assert updated.changes == {
+        "subcompetencies": [sorted(s.pk for s in subs), sorted(s.pk for s in subs[:2])]
+    }
+    template_update(
+        actor=ours.director,
+        template=template,
+        is_active=False,
+        **(fields | {"subcompetencies": subs[:2], "name": "Old observation"}),
+    )
+    (archived,) = _template_events("assessment_template.archive")
+    assert archived.changes == {
+        "is_active": [True, False],
+        "name": ["Direct observation", "Old observation"],
+    }
+    assert len(_template_events("assessment_template.update")) == 1
+
+
+def test_a_refused_form_edit_records_nothing(ours, template, subs):
+    with pytest.raises(PermissionDenied):
+        template_update(
+            actor=ours.faculty,
+            template=template,
+            name="Renamed",
+            kind=template.kind,
+            milestone_set=template.milestone_set,
+            subcompetencies=subs,
+        )
+    assert _template_events("assessment_template.update") == []

@@ -96,7 +96,7 @@ def test_target_changes_are_recorded(ours):
 
 
 def test_enrolment_changes_are_recorded(enrolment, ours):
-    from trainees.services import enrolment_set_status
+    from trainees.services.pathway import enrolment_set_status
 
     enrolment_set_status(actor=ours.director, enrolment=enrolment, status="leave", leave_days=10)
     event = _events("enrolment.status")[0]
@@ -105,11 +105,8 @@ def test_enrolment_changes_are_recorded(enrolment, ours):
 
 
 def test_signing_acknowledging_and_amending_an_assessment_are_recorded(ours):
-    from assessments.services.signing import (
-        assessment_acknowledge,
-        assessment_amend,
-        assessment_sign,
-    )
+    from assessments.services.signatures.amend import assessment_amend
+    from assessments.services.signatures.sign import assessment_acknowledge, assessment_sign
     from tests.accounts.factories import PASSWORD
     from tests.assessments.test_signing import _make_draft
 
@@ -162,8 +159,8 @@ def test_roster_changes_are_recorded(ours):
 
 
 def test_reminder_send_now_and_settings_are_recorded(ours, django_capture_on_commit_callbacks):
-    from reminders.services.delivery import reminder_send_now
     from reminders.services.preferences import reminder_settings_update
+    from reminders.services.retries import reminder_send_now
     from tests.reminders.factories import ReminderFactory
 
     reminder = ReminderFactory(program=ours.program, recipient=ours.fellow)
@@ -181,3 +178,260 @@ def test_reminder_send_now_and_settings_are_recorded(ours, django_capture_on_com
     assert sent.actor == ours.director and sent.object_id == str(reminder.pk)
     settings_event = _events("reminder_settings.update")[0]
     assert settings_event.changes["days_before_deadline"][1] == 10
+
+
+# --- Roster: invitations, grants, re-invitations ----------------------------------------------
+
+BASE_URL = "https://fellowship.example.org/"
+
+
+def test_accepting_an_invitation_records_the_new_membership(ours):
+    from accounts.services import invitation_accept
+    from tests.accounts.factories import InvitationFactory
+
+    invitation = InvitationFactory(
+        program=ours.program, token="t-audit", email="ada@example.org", role="fellow"
+    )
+    user = invitation_accept(token="t-audit", password="Lumbar-Facet-2026")
+    membership = Membership.objects.get(program=ours.program, user=user, role="fellow")
+    (grant,) = _events("membership.grant")
+    assert grant.actor == user and grant.program_id == ours.program.pk
+    assert grant.object_id == str(membership.pk)
+    assert grant.changes == {
+        "is_active": [None, True],
+        "role": [None, "fellow"],
+        "user": [None, user.pk],
+    }
+    assert _events("invitation.accept")[0].object_id == str(invitation.pk)
+
+
+def test_accepting_gives_back_a_deactivated_role_and_records_it(ours):
+    from accounts.services import invitation_accept
+    from tests.accounts.factories import InvitationFactory
+
+    membership = Membership.objects.get(program=ours.program, user=ours.fellow, role="fellow")
+    membership.is_active = False
+    membership.save(update_fields=["is_active"])
+    InvitationFactory(program=ours.program, token="t-back", email=ours.fellow.email, role="fellow")
+    invitation_accept(token="t-back", password=None)
+    assert _events("membership.grant") == []
+    (event,) = _events("membership.reactivate")
+    assert event.object_id == str(membership.pk)
+    assert event.changes == {"is_active": [False, True]}
+
+
+def test_a_refused_acceptance_records_nothing(ours):
+    from django.core.exceptions import ValidationError
+
+    from accounts.services import invitation_accept
+    from tests.accounts.factories import InvitationFactory
+
+    InvitationFactory(program=ours.program, token="t-weak", email="weak@example.org")
+    with pytest.raises(ValidationError):
+        invitation_accept(token="t-weak", password="123")
+    with pytest.raises(ValidationError):
+        invitation_accept(token="unknown", password="Lumbar-Facet-2026")
+    assert not AuditEvent.objects.exists()
+
+
+def test_reinviting_records_the_withdrawal_of_the_earlier_invitation(ours):
+    from accounts.services import invitation_create
+
+    def invite():
+        return invitation_create(
+            actor=ours.coordinator,
+            program=ours.program,
+            email="again@example.org",
+            full_name="Again",
+            role="fellow",
+            base_url=BASE_URL,
+        )
+
+    first = invite()
+    invite()
+    (withdrawn,) = _events("invitation.revoke")
+    assert withdrawn.object_id == str(first.pk) and withdrawn.actor == ours.coordinator
+    assert withdrawn.changes["revoked_at"][0] is None
+    assert len(_events("invitation.create")) == 2
+
+
+def test_roster_import_records_one_invitation_per_row_or_none(ours):
+    from django.core.exceptions import ValidationError
+
+    from accounts.services import roster_import
+
+    good = b"email,full_name,role\na@example.org,A,fellow\nb@example.org,B,faculty\n"
+    invitations = roster_import(
+        actor=ours.director, program=ours.program, content=good, base_url=BASE_URL
+    )
+    assert sorted(int(e.object_id) for e in _events("invitation.create")) == sorted(
+        i.pk for i in invitations
+    )
+    before = AuditEvent.objects.count()
+    bad = b"email,full_name,role\nc@example.org,C,fellow\nnot-an-email,D,fellow\n"
+    with pytest.raises(ValidationError):
+        roster_import(actor=ours.director, program=ours.program, content=bad, base_url=BASE_URL)
+    with pytest.raises(PermissionDenied):
+        roster_import(actor=ours.fellow, program=ours.program, content=good, base_url=BASE_URL)
+    assert AuditEvent.objects.count() == before  # append-only: count, do not delete
+
+
+def test_refused_roster_changes_record_nothing(ours):
+    from accounts.services import invitation_create, membership_deactivate
+
+    fellow = Membership.objects.get(program=ours.program, user=ours.fellow)
+    with pytest.raises(PermissionDenied):
+        membership_deactivate(actor=ours.faculty, membership=fellow)
+    with pytest.raises(PermissionDenied):
+        invitation_create(
+            actor=ours.fellow,
+            program=ours.program,
+            email="x@example.org",
+            full_name="X",
+            role="fellow",
+            base_url=BASE_URL,
+        )
+    assert not AuditEvent.objects.exists()
+
+
+# --- Evaluators: asking, revoking, answering --------------------------------------------------
+
+
+def _ask(ours, **fields):
+    from evaluators.services import external_request_create
+    from tests.evaluators.factories import multi_source_template
+
+    fellow = Membership.objects.get(program=ours.program, user=ours.fellow, role="fellow")
+    return external_request_create(
+        actor=ours.fellow,
+        fellow=fellow,
+        base_url=BASE_URL,
+        evaluator_role=fields.pop("evaluator_role", "nurse"),
+        evaluator_name="Grace Lindqvist",
+        evaluator_email="grace@hospital.test",
+        template=multi_source_template(ours.program),
+        **fields,
+    )
+
+
+def test_asking_and_revoking_an_external_evaluation_are_recorded(ours):
+    from evaluators.services import external_request_revoke
+
+    request, _ = _ask(ours)
+    (created,) = _events("external_request.create")
+    assert created.actor == ours.fellow and created.object_id == str(request.pk)
+    assert created.changes["evaluator_role"] == [None, "nurse"]
+    assert "grace@hospital.test" not in str(created.changes)
+
+    external_request_revoke(actor=ours.director, request=request)
+    external_request_revoke(actor=ours.director, request=request)  # twice: nothing changes
+    (revoked,) = _events("external_request.revoke")
+    assert revoked.actor == ours.director and revoked.program_id == ours.program.pk
+    assert revoked.changes["revoked_at"][0] is None
+
+
+def test_refused_revocations_and_requests_record_nothing(ours):
+    from django.core.exceptions import ValidationError
+
+    from evaluators.services import external_evaluation_submit, external_request_revoke
+    from tests.evaluators.factories import RequestFactory
+
+    request = RequestFactory(program=ours.program, token="used-link")
+    ratings = {sub.pk: "3.5" for sub in request.template.subcompetencies.all()}
+    external_evaluation_submit(token="used-link", ratings=ratings)
+    (submitted,) = _events("external_evaluation.submit")
+    assert submitted.actor is None and submitted.changes["request"] == [None, request.pk]
+    before = AuditEvent.objects.count()
+
+    with pytest.raises(ValidationError):
+        external_request_revoke(actor=ours.director, request=request)  # already answered
+    with pytest.raises(PermissionDenied):
+        external_request_revoke(actor=ours.faculty, request=RequestFactory(program=ours.program))
+    with pytest.raises(ValidationError):
+        _ask(ours, evaluator_role="nobody")
+    assert AuditEvent.objects.count() == before  # append-only: count, do not delete
+
+
+# --- Procedure catalogue ----------------------------------------------------------------------
+
+
+def test_catalogue_changes_are_recorded_with_their_fields(ours):
+    from procedures.services.catalogue import (
+        procedure_category_create,
+        procedure_type_create,
+        procedure_type_update,
+    )
+
+    category = procedure_category_create(actor=ours.director, program=ours.program, name="Cryo")
+    (made,) = _events("procedure_category.create")
+    assert made.actor == ours.director and made.object_id == str(category.pk)
+    assert made.changes["name"] == [None, "Cryo"]
+
+    fields = {
+        "category": category,
+        "name": "Cryoneurolysis",
+        "allowed_guidance": ["ultrasound"],
+        "has_level": False,
+        "has_laterality": True,
+    }
+    procedure_type = procedure_type_create(actor=ours.director, program=ours.program, **fields)
+    (typed,) = _events("procedure_type.create")
+    assert typed.changes["allowed_guidance"] == [None, ["ultrasound"]]
+    assert typed.changes["category"] == [None, category.pk]
+
+    procedure_type_update(actor=ours.director, procedure_type=procedure_type, **fields)
+    assert _events("procedure_type.update") == []  # saved unchanged: nothing to record
+    procedure_type_update(
+        actor=ours.director, procedure_type=procedure_type, **(fields | {"has_level": True})
+    )
+    assert _events("procedure_type.update")[0].changes == {"has_level": [False, True]}
+    procedure_type_update(
+        actor=ours.director, procedure_type=procedure_type, is_active=False, **fields
+    )
+    archived = _events("procedure_type.archive")[0]
+    assert archived.changes == {"has_level": [True, False], "is_active": [True, False]}
+
+
+def test_loading_the_standard_catalogue_records_each_new_row_once(ours):
+    from procedures.models import ProcedureCategory, ProcedureType
+    from procedures.services.catalogue import catalogue_load_default
+
+    catalogue_load_default(actor=ours.director, program=ours.program)
+    types = _events("procedure_type.create")
+    assert len(types) == ProcedureType.objects.filter(program=ours.program).count()
+    assert len(_events("procedure_category.create")) == (
+        ProcedureCategory.objects.filter(program=ours.program).count()
+    )
+    assert {e.actor for e in types} == {ours.director}
+    catalogue_load_default(actor=ours.director, program=ours.program)  # idempotent: no new rows
+    assert len(_events("procedure_type.create")) == len(types)
+
+
+def test_refused_catalogue_changes_record_nothing(ours):
+    from django.core.exceptions import ValidationError
+
+    from procedures.services.catalogue import (
+        catalogue_load_default,
+        procedure_category_create,
+        procedure_type_update,
+    )
+
+    procedure_type = ProcedureTypeFactory(program=ours.program)
+    before = AuditEvent.objects.count()
+    with pytest.raises(PermissionDenied):
+        procedure_category_create(actor=ours.faculty, program=ours.program, name="Nope")
+    with pytest.raises(PermissionDenied):
+        catalogue_load_default(actor=ours.fellow, program=ours.program)
+    with pytest.raises(ValidationError):
+        procedure_type_update(
+            actor=ours.director,
+            procedure_type=procedure_type,
+            name="Renamed",
+            category=procedure_type.category,
+            allowed_guidance=[],
+            has_level=False,
+            has_laterality=False,
+        )
+    with pytest.raises(ValidationError):
+        procedure_category_create(actor=ours.director, program=ours.program, name="  ")
+    assert AuditEvent.objects.count() == before  # append-only: count, do not delete

@@ -1,15 +1,20 @@
 """Playwright driving Debian's Chromium against pytest-django's live server.
 
-Never `playwright install`: the browser is /usr/bin/chromium from Debian's packages.
+Never `playwright install`: the browser is /usr/bin/chromium from Debian's packages. One browser
+for the session, a fresh context (cookies, storage) per page fixture. Tests wait on what the page
+shows (auto-waiting locators and ``expect``), never on sleeps, ``networkidle`` or a navigation
+they might have missed: a busy CI machine is slow, not different.
 """
 
 import os
+import re
 import shutil
 from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.core.management import call_command
+from playwright.sync_api import expect
 
 from tests.conftest import require_service
 
@@ -30,6 +35,12 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 BLOCKING_IMPACTS = {"serious", "critical"}
+SIGN_IN_URL = re.compile(r"/accounts/login/")
+# Generous, since waiting ends as soon as the page shows what is expected: only a failure waits
+# this long. Two cores shared with the rest of CI make a page take seconds, not milliseconds.
+ACTION_TIMEOUT_MS = 30_000
+NAVIGATION_TIMEOUT_MS = 60_000
+expect.set_options(timeout=ACTION_TIMEOUT_MS)
 
 
 @pytest.fixture(scope="session")
@@ -60,20 +71,41 @@ class BrowserPage:
     def goto(self, path: str):
         return self.page.goto(self.base_url + path)
 
-    def sign_in(self, email: str, password: str) -> None:
+    def sign_in(self, email: str, password: str, *, succeeds: bool = True) -> None:
+        """Sign in, then wait for the answer: the page after sign-in, or the form's error."""
         self.goto("/accounts/login/")
         self.page.get_by_label("Email").fill(email)
         self.page.get_by_label("Password").fill(password)
         self.page.get_by_role("button", name="Sign in").click()
-        self.page.wait_for_load_state("networkidle")
+        if succeeds:
+            expect(self.page).not_to_have_url(SIGN_IN_URL)
+        else:
+            expect(self.page.get_by_role("alert")).to_be_visible()
+        self.page.wait_for_load_state()
+
+    def open_navigation(self) -> None:
+        """Open the main menu where it is collapsed (phones); Bootstrap's JS runs under CSP."""
+        toggler = self.page.get_by_role("button", name="Toggle navigation")
+        if toggler.is_visible():
+            toggler.click()
+            expect(self.page.locator(".navbar-collapse.show")).to_be_visible()
+
+    def sign_out(self) -> None:
+        """Sign out from the menu and wait until the sign-in form is on screen."""
+        self.open_navigation()
+        self.page.get_by_role("button", name=re.compile("^Sign out")).click()
+        expect(self.page).to_have_url(SIGN_IN_URL)
+        expect(self.page.get_by_role("button", name="Sign in")).to_be_visible()
 
     def screenshot(self, name: str) -> Path:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         path = SCREENSHOTS / f"{name}.png"
+        self.page.wait_for_load_state()  # the document the test just waited for has loaded
         self.page.screenshot(path=str(path), full_page=True)
         return path
 
     def assert_accessible(self) -> None:
+        self.page.wait_for_load_state()
         violations = Axe().run(self.page).response["violations"]
         blocking = [v for v in violations if v["impact"] in BLOCKING_IMPACTS]
         details = "\n".join(
@@ -94,7 +126,10 @@ class BrowserPage:
 
 
 def open_page(browser, live_server, viewport: dict):
+    """A fresh context (nobody signed in) on the session's one browser."""
     context = browser.new_context(viewport=viewport)
+    context.set_default_timeout(ACTION_TIMEOUT_MS)
+    context.set_default_navigation_timeout(NAVIGATION_TIMEOUT_MS)
     return context, BrowserPage(context.new_page(), live_server.url)
 
 

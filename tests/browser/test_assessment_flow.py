@@ -6,8 +6,8 @@ import re
 import pytest
 
 from assessments.models import Assessment, AssessmentTemplate
-from curriculum.demo import DEMO_PASSWORD, DEMO_PROGRAM_NAME
 from curriculum.models import Program
+from demo.people import DEMO_PASSWORD, DEMO_PROGRAM_NAME
 from tests.browser.conftest import PHONE, open_page
 
 pytestmark = pytest.mark.browser

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from assessments.models import CCCReview, ReviewPeriod, Signature
-from curriculum.demo import DEMO_PASSWORD, DEMO_PROGRAM_NAME
 from curriculum.models import Program
+from demo.people import DEMO_PASSWORD, DEMO_PROGRAM_NAME
 
 pytestmark = pytest.mark.browser
 

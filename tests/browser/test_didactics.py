@@ -8,10 +8,10 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from curriculum.demo import DEMO_PASSWORD, DEMO_PROGRAM_NAME
 from curriculum.models import Membership, Program
-from didactics import services
+from demo.people import DEMO_PASSWORD, DEMO_PROGRAM_NAME
 from didactics.models import Attendance
+from didactics.services import checkin as services
 from tests.accounts.factories import PASSWORD
 from tests.curriculum.factories import MembershipFactory
 from tests.didactics.factories import SeriesFactory, SessionFactory
@@ -85,9 +85,9 @@ def test_fellow_checks_in_with_the_code_on_a_phone(demo, phone, desktop):
     phone.screenshot("didactics-check-in-phone")
     phone.assert_accessible()
     page.get_by_role("button", name="Check in").click()
-    page.wait_for_url(re.compile(r"/didactics/attendance/$"))
+    expect(page).to_have_url(re.compile(r"/didactics/attendance/$"))
 
-    assert page.get_by_text("Checked in to “Opioid rotation in practice”").is_visible()
+    expect(page.get_by_text("Checked in to “Opioid rotation in practice”").first).to_be_visible()
     row = page.get_by_role("row", name=re.compile("Browser-test Opioid rotation"))
     assert "1 of 1" in row.inner_text() and "100 %" in row.inner_text()
     assert Attendance.objects.filter(session=session, fellow__user__email="fellow1@demo.test")
@@ -108,16 +108,16 @@ def test_wrong_code_and_closed_window_are_refused_with_a_message(transactional_d
     wrong = "".join(c for c in services.CODE_ALPHABET if c not in open_now.checkin_code)[:6]
     page.get_by_label("Check-in code").fill(wrong)
     page.get_by_role("button", name="Check in").click()
-    page.wait_for_load_state("networkidle")
-    assert page.get_by_text(re.compile(r"That code is wrong.*4 tries left")).is_visible()
+    expect(page.get_by_text(re.compile(r"That code is wrong.*4 tries left")).first).to_be_visible()
     phone.screenshot("didactics-check-in-wrong-code-phone")
     phone.assert_accessible()
 
     phone.goto(f"/programs/{program.pk}/didactics/sessions/{closed.pk}/check-in/")
     page.get_by_label("Check-in code").fill(closed.checkin_code)
     page.get_by_role("button", name="Check in").click()
-    page.wait_for_load_state("networkidle")
-    assert page.get_by_text(re.compile("Check-in closed .* Ask the coordinator")).is_visible()
+    expect(
+        page.get_by_text(re.compile("Check-in closed .* Ask the coordinator")).first
+    ).to_be_visible()
     phone.screenshot("didactics-check-in-closed-phone")
     phone.assert_accessible()
     phone.assert_no_console_errors()

@@ -5,9 +5,10 @@ refuses a second use. A patient gets a QR code and a plain-language form."""
 import re
 
 import pytest
+from playwright.sync_api import expect
 
-from curriculum.demo import DEMO_PASSWORD, DEMO_PROGRAM_NAME
 from curriculum.models import Program, Subcompetency
+from demo.people import DEMO_PASSWORD, DEMO_PROGRAM_NAME
 from evaluators.models import ExternalEvaluationRequest
 
 from .conftest import PHONE, open_page
@@ -112,7 +113,8 @@ def test_patient_gets_a_qr_code_and_a_plain_language_form(demo, phone, browser, 
             group.get_by_label("Yes, mostly").check()
         patient.page.get_by_label("Anything else").fill("My mobile is 0412 555 019 if needed")
         patient.page.get_by_role("button", name="Submit evaluation").click()
-        assert "looks like it contains a phone number" in patient.page.content()
+        refused = patient.page.get_by_text("looks like it contains a phone number").first
+        expect(refused).to_be_visible()
         patient.page.get_by_label("Anything else").fill("Clear and kind.")
         patient.page.get_by_role("button", name="Submit evaluation").click()
         patient.page.wait_for_url(re.compile(r"/evaluate/thanks/$"))

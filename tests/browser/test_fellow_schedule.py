@@ -4,9 +4,10 @@ grid (htmx), and the fellow, after accepting, sees that schedule on their phone.
 import re
 
 import pytest
+from playwright.sync_api import expect
 
-from curriculum.demo import DEMO_PASSWORD, DEMO_PROGRAM_NAME
 from curriculum.models import Program
+from demo.people import DEMO_PASSWORD, DEMO_PROGRAM_NAME
 
 pytestmark = pytest.mark.browser
 
@@ -25,7 +26,7 @@ def test_invited_fellow_accepts_and_sees_their_schedule(demo, desktop, phone, ma
     director.get_by_label("Full name").fill(FELLOW)
     director.get_by_label("Role").select_option("fellow")
     director.get_by_role("button", name="Send invitation").click()
-    director.wait_for_load_state("networkidle")
+    expect(director.get_by_text("Invitation sent to nora.quinn@demo.test").first).to_be_visible()
 
     # The fellow accepts on their phone.
     [message] = [m for m in mailoutbox if m.to == ["nora.quinn@demo.test"]]
@@ -33,7 +34,7 @@ def test_invited_fellow_accepts_and_sees_their_schedule(demo, desktop, phone, ma
     phone.page.get_by_label("Password").first.fill("Stellate-Ganglion-42")
     phone.page.get_by_label("Password (again)").fill("Stellate-Ganglion-42")
     phone.page.get_by_role("button", name="Create account").click()
-    phone.page.wait_for_url(re.compile(r"/my-progress/$"))
+    expect(phone.page).to_have_url(re.compile(r"/my-progress/$"))
 
     # The director enrols her in the Class of 2027 ...
     desktop.goto(f"/programs/{program.pk}/cohorts/")
@@ -42,7 +43,7 @@ def test_invited_fellow_accepts_and_sees_their_schedule(demo, desktop, phone, ma
     director.get_by_label("Fellow").select_option(label=FELLOW)
     director.get_by_label("Start date").fill("2026-07-01")
     director.get_by_role("button", name="Save").click()
-    director.wait_for_load_state("networkidle")
+    expect(director.get_by_text(re.compile(r" enrolled\.$")).first).to_be_visible()
     assert FELLOW in director.content()
 
     # ... and books a rotation from the schedule grid: the editor opens and saves in place.

@@ -3,9 +3,10 @@
 import re
 
 import pytest
+from playwright.sync_api import expect
 
-from curriculum.demo import DEMO_PASSWORD, DEMO_PROGRAM_NAME
 from curriculum.models import Program
+from demo.people import DEMO_PASSWORD, DEMO_PROGRAM_NAME
 
 pytestmark = pytest.mark.browser
 
@@ -25,8 +26,9 @@ def test_director_invites_a_fellow_who_sets_a_password_and_lands_home(
     desktop.page.get_by_label("Full name").fill("Dr. Nora Quinn")
     desktop.page.get_by_label("Role").select_option("fellow")
     desktop.page.get_by_role("button", name="Send invitation").click()
-    desktop.page.wait_for_load_state("networkidle")
-    assert "Invitation sent to new.fellow@demo.test" in desktop.page.content()
+    expect(
+        desktop.page.get_by_text("Invitation sent to new.fellow@demo.test").first
+    ).to_be_visible()
     desktop.screenshot("people-director-desktop")
     desktop.assert_accessible()
     desktop.assert_no_console_errors()
@@ -42,8 +44,8 @@ def test_director_invites_a_fellow_who_sets_a_password_and_lands_home(
     phone.page.get_by_label("Password").first.fill("Caudal-Epidural-77")
     phone.page.get_by_label("Password (again)").fill("Caudal-Epidural-77")
     phone.page.get_by_role("button", name="Create account").click()
-    phone.page.wait_for_url(re.compile(rf"/programs/{program.pk}/my-progress/$"))
-    assert phone.page.get_by_role("heading", level=1).inner_text() == "My progress"
+    expect(phone.page).to_have_url(re.compile(rf"/programs/{program.pk}/my-progress/$"))
+    expect(phone.page.get_by_role("heading", level=1)).to_have_text("My progress")
     phone.assert_no_console_errors()
     overflow = phone.page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
     assert not overflow

@@ -12,11 +12,12 @@ import re
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from assessments.models import Assessment, CCCReview, ReviewPeriod, Signature
-from assessments.selectors import milestone_set_subcompetencies
-from curriculum.demo import DEMO_PASSWORD, DEMO_PROGRAM_NAME
+from assessments.selectors.unscoped import milestone_set_subcompetencies
 from curriculum.models import Membership, Program
+from demo.people import DEMO_PASSWORD, DEMO_PROGRAM_NAME
 from procedures.models import ProcedureLogEntry
 
 pytestmark = pytest.mark.browser
@@ -37,39 +38,30 @@ class Journey:
         self.count = 0
 
     def step(self, label: str) -> None:
-        self.page.wait_for_load_state("networkidle")
+        """Screenshot and check the page the journey has just waited for (by what it shows)."""
         self.count += 1
         self.bp.screenshot(f"journey-{self.name}-{self.count:02d}-{label}-{self.device}")
         self.bp.assert_accessible()
         self.bp.assert_no_console_errors()
 
     def nav(self, name: str) -> None:
-        """Follow a link of the main navigation (opened first where it is collapsed)."""
+        """Follow a link of the main navigation (opened first where it is collapsed); the caller
+        then waits for the heading of the page it leads to."""
+        self.bp.open_navigation()
         navigation = self.page.get_by_role("navigation", name="Main")
-        toggler = navigation.get_by_role("button", name="Toggle navigation")
-        if toggler.is_visible():
-            toggler.click()
-        navigation.get_by_role("link", name=name, exact=True).click()
-        self.page.wait_for_load_state("networkidle")
+        link = navigation.get_by_role("link", name=name, exact=True)
+        href = link.get_attribute("href")
+        link.click()
+        expect(self.page).to_have_url(re.compile(re.escape(href) + "$"))
 
     def sign_out(self) -> None:
-        navigation = self.page.get_by_role("navigation", name="Main")
-        toggler = navigation.get_by_role("button", name="Toggle navigation")
-        if toggler.is_visible():
-            toggler.click()
-            self.page.locator(".navbar-collapse.show").wait_for()  # the menu finished opening
-        button = navigation.get_by_role("button", name=re.compile("^Sign out"))
-        button.wait_for(state="visible")  # after the collapsed menu has opened
-        # Waiting on the navigation the click starts (not on the URL afterwards) and generously:
-        # the sign-out redirects twice, and CI machines are busy.
-        with self.page.expect_navigation(url=re.compile(r"/accounts/login/"), timeout=60_000):
-            button.click()
-        self.page.get_by_role("button", name="Sign in").wait_for()
+        self.bp.sign_out()
         self.step("signed-out")
-        # Signed out for real: a private page sends back to the sign-in page.
+        # Signed out for real: back to the private page, reloaded, sends to the sign-in page.
         self.page.go_back()
         self.page.reload()
-        self.page.wait_for_url(re.compile(r"/accounts/login/"))
+        expect(self.page).to_have_url(re.compile(r"/accounts/login/"))
+        expect(self.page.get_by_role("button", name="Sign in")).to_be_visible()
 
 
 def heading(page, name: str):

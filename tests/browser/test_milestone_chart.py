@@ -6,8 +6,8 @@ import pytest
 from django.utils import timezone
 
 from assessments.models import Assessment, AssessmentTemplate
-from curriculum.demo import DEMO_PASSWORD, DEMO_PROGRAM_NAME
 from curriculum.models import Membership, Program
+from demo.people import DEMO_PASSWORD, DEMO_PROGRAM_NAME
 from tests.assessments.factories import (
     AssessmentFactory,
     AssessmentTemplateFactory,

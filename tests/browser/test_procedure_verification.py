@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from curriculum.demo import DEMO_PASSWORD, DEMO_PROGRAM_NAME
 from curriculum.models import Membership, Program
+from demo.people import DEMO_PASSWORD, DEMO_PROGRAM_NAME
 from tests.browser.conftest import PHONE, open_page
 from tests.procedures.factories import (
     ProcedureLogEntryFactory,

@@ -3,10 +3,11 @@
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from accounts.models import Invitation
-from curriculum.demo import DEMO_PASSWORD, DEMO_PROGRAM_NAME
 from curriculum.models import Program
+from demo.people import DEMO_PASSWORD, DEMO_PROGRAM_NAME
 
 pytestmark = pytest.mark.browser
 
@@ -37,7 +38,7 @@ def test_director_imports_a_roster_after_fixing_the_bad_row(demo, desktop, tmp_p
         write_csv(tmp_path / "roster.csv", [*GOOD_ROWS, BAD_ROW])
     )
     page.get_by_role("button", name="Check the file").click()
-    page.wait_for_load_state("networkidle")
+    expect(page.get_by_text("2 rows ready, 1 with problems").first).to_be_visible()
 
     table = page.get_by_role("table")
     assert "Row 4 (email): “cy.lee@demo” is not a valid email address" in table.inner_text()
@@ -51,13 +52,13 @@ def test_director_imports_a_roster_after_fixing_the_bad_row(demo, desktop, tmp_p
         write_csv(tmp_path / "roster-fixed.csv", [*GOOD_ROWS, FIXED_ROW])
     )
     page.get_by_role("button", name="Check the file").click()
-    page.wait_for_load_state("networkidle")
-    assert "3 rows ready, 0 with problems" in page.content()
+    expect(page.get_by_text("3 rows ready, 0 with problems").first).to_be_visible()
     desktop.screenshot("roster-import-ready-desktop")
     desktop.assert_accessible()
 
     page.get_by_role("button", name="Invite 3 people").click()
-    page.wait_for_url(re.compile(rf"/programs/{program.pk}/people/$"))
+    expect(page).to_have_url(re.compile(rf"/programs/{program.pk}/people/$"))
+    expect(page.get_by_text("3 invitations sent.").first).to_be_visible()
     content = page.content()
     assert "3 invitations sent." in content
     for email in EMAILS:

@@ -3,9 +3,10 @@
 import re
 
 import pytest
+from playwright.sync_api import expect
 
-from curriculum.demo import DEMO_PASSWORD, DEMO_PROGRAM_NAME
 from curriculum.models import Program
+from demo.people import DEMO_PASSWORD, DEMO_PROGRAM_NAME
 
 pytestmark = pytest.mark.browser
 
@@ -26,8 +27,8 @@ def test_demo_role_signs_in_and_lands_on_its_home(
     page = request.getfixturevalue(device)
     page.sign_in(email, DEMO_PASSWORD)
 
-    assert re.search(url_pattern, page.page.url), page.page.url
-    assert page.page.get_by_role("heading", level=1).inner_text() == heading
+    expect(page.page).to_have_url(re.compile(url_pattern))
+    expect(page.page.get_by_role("heading", level=1)).to_have_text(heading)
     page.screenshot(f"home-{email.split('@')[0]}-{device}")
     page.assert_accessible()
     page.assert_no_console_errors()
@@ -37,15 +38,7 @@ def test_demo_role_signs_in_and_lands_on_its_home(
     assert not overflow
 
     # Sign out through the (collapsed, on a phone) navigation menu: Bootstrap's JS runs under CSP.
-    toggler = page.page.get_by_role("button", name="Toggle navigation")
-    if toggler.is_visible():
-        toggler.click()
-        page.page.locator(".navbar-collapse.show").wait_for()  # the menu finished opening
-    button = page.page.get_by_role("button", name=re.compile("Sign out"))
-    button.wait_for(state="visible")
-    # Wait on the navigation the click starts, generously: busy CI machines are slow.
-    with page.page.expect_navigation(url=re.compile(r"/accounts/login/"), timeout=60_000):
-        button.click()
+    page.sign_out()
 
 
 def test_login_page_is_accessible_on_a_phone(demo, phone):
@@ -56,10 +49,9 @@ def test_login_page_is_accessible_on_a_phone(demo, phone):
 
 
 def test_wrong_password_shows_a_clear_error(demo, phone):
-    phone.sign_in("director@demo.test", "not-the-password")
-    assert "/accounts/login/" in phone.page.url
-    alert = phone.page.get_by_role("alert")
-    assert "not correct" in alert.inner_text()
+    phone.sign_in("director@demo.test", "not-the-password", succeeds=False)
+    expect(phone.page).to_have_url(re.compile(r"/accounts/login/"))
+    expect(phone.page.get_by_role("alert")).to_contain_text("not correct")
     phone.screenshot("login-wrong-password")
     phone.assert_accessible()
 
@@ -69,6 +61,6 @@ def test_fellow_typing_the_directors_url_gets_404(demo, phone):
     phone.sign_in("fellow1@demo.test", DEMO_PASSWORD)
     response = phone.goto(program.get_absolute_url())
     assert response.status == 404
-    assert phone.page.get_by_role("heading", level=1).inner_text() == "Page not found"
+    expect(phone.page.get_by_role("heading", level=1)).to_have_text("Page not found")
     assert "director@demo.test" not in phone.page.content()
     phone.screenshot("fellow-director-url-404")

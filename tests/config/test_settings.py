@@ -1,5 +1,6 @@
 """Production settings refuse to start half-configured and pass Django's deployment checks."""
 
+import json
 import os
 import subprocess
 import sys
@@ -65,3 +66,51 @@ def test_production_security_settings():
         "False",
         "False",
     ]
+
+
+# The dummy values of the Makefile's `deploy-check` target.
+DEPLOY_CHECK_ENV = {
+    "DJANGO_SECRET_KEY": "ci-only-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOP",
+    "DJANGO_SIGNING_KEY": "ci-only-signing-0123456789abcdefghijklmnopqrstuvwxyz",
+    "DJANGO_ALLOWED_HOSTS": "fellowship.example.org",
+    "DATABASE_URL": "postgres://fellowship@127.0.0.1:5432/fellowship",
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
+}
+NO_DEMO_IN_PRODUCTION = """
+import json, sys
+import django
+django.setup()
+import config.urls  # every app's URLs, views and the modules they import
+from django.apps import apps
+from django.conf import settings
+print(json.dumps({
+    "installed": "demo" in settings.INSTALLED_APPS or apps.is_installed("demo"),
+    "transfer": apps.is_installed("transfer"),
+    "modules": sorted(m for m in sys.modules if m == "demo" or m.startswith("demo.")),
+}))
+"""
+
+
+def test_production_never_installs_or_imports_the_demo():
+    """The demo logins have a published password: production must not even load the code."""
+    inherited = {"PATH", "HOME", "LANG", "PYTHONPATH", "VIRTUAL_ENV"}
+    env = {k: v for k, v in os.environ.items() if k in inherited} | DEPLOY_CHECK_ENV
+    env["DJANGO_SETTINGS_MODULE"] = "config.settings.production"
+    result = subprocess.run(
+        [sys.executable, "-c", NO_DEMO_IN_PRODUCTION],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report == {"installed": False, "transfer": True, "modules": []}
+
+
+def test_seed_demo_is_unknown_under_production_settings():
+    result = manage("seed_demo")
+    assert result.returncode != 0
+    assert "Unknown command: 'seed_demo'" in result.stderr

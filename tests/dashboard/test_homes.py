@@ -1,10 +1,9 @@
-"""The fellow home (trainees:my_progress) and the faculty home's completion statistics."""
+"""The fellow home (dashboard:my_progress) and the faculty home's completion statistics."""
 
 import datetime
 from decimal import Decimal
+from functools import partial
 
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -12,6 +11,7 @@ from assessments.models import Assessment
 from curriculum.models import Membership
 from dashboard.selectors import faculty_completion_stats
 from tests.assessments.factories import AssessmentFactory
+from tests.conftest import assert_constant_queries, page_ok
 from tests.dashboard.factories import (
     DeadlineFactory,
     cohort_with_fellows,
@@ -27,11 +27,11 @@ Role = Membership.Role
 
 
 def home_url(program) -> str:
-    return reverse("trainees:my_progress", kwargs={"program_id": program.pk})
+    return reverse("dashboard:my_progress", kwargs={"program_id": program.pk})
 
 
 def queue_url(program) -> str:
-    return reverse("assessments:faculty_queue", kwargs={"program_id": program.pk})
+    return reverse("dashboard:faculty_queue", kwargs={"program_id": program.pk})
 
 
 def _fellow(ours):
@@ -47,6 +47,18 @@ def _faculty(ours):
 
 def test_fellow_home_access_matrix(client, ours, theirs):
     assert_role_page_access(client, ours, theirs, home_url(ours.program), {Role.FELLOW})
+
+
+def test_fellow_home_is_honestly_empty(client, ours):
+    client.force_login(ours.fellow)
+    page = client.get(home_url(ours.program)).content.decode()
+    assert "No CCC review yet" in page  # honest until CCC reviews exist
+
+
+def test_fellow_home_links_to_my_pathway(client, ours):
+    client.force_login(ours.fellow)
+    page = client.get(home_url(ours.program)).content.decode()
+    assert f'href="/programs/{ours.program.pk}/my-pathway/"' in page
 
 
 def test_fellow_home_without_a_ccc_review_shows_latest_ratings(client, ours):
@@ -133,13 +145,8 @@ def test_fellow_home_query_count_does_not_grow(client, ours):
                 program=ours.program, fellow=fellow, procedure_type=target.procedure_type
             )
 
-    counts = []
-    for n in (1, 10):
-        add_history(n)
-        with CaptureQueriesContext(connection) as queries:
-            assert client.get(home_url(ours.program)).status_code == 200
-        counts.append(len(queries))
-    assert counts[0] == counts[1], counts
+    home = partial(page_ok, client, home_url(ours.program))
+    assert_constant_queries(home, add_history, sizes=(1, 11))
 
 
 # --- Faculty home ---------------------------------------------------------------------------------
@@ -183,17 +190,17 @@ def test_faculty_completion_stats(ours):
 def test_faculty_queue_shows_completion_stats_in_a_fixed_number_of_queries(client, ours):
     faculty = _faculty(ours)
     client.force_login(ours.faculty)
-    counts = []
-    for n in (1, 8):
+
+    def add_overdue(n):
         for _ in range(n):
             AssessmentFactory(
                 program=ours.program,
                 assessor=faculty,
                 due_date=ours.program.today() - datetime.timedelta(2),
             )
-        with CaptureQueriesContext(connection) as queries:
-            response = client.get(queue_url(ours.program))
-        counts.append(len(queries))
-    assert counts[0] == counts[1], counts
-    assert response.context["completion"].overdue == 9
-    assert "My completion record" in response.content.decode()
+
+    responses = []
+    queue = lambda: responses.append(client.get(queue_url(ours.program)))  # noqa: E731
+    assert_constant_queries(queue, add_overdue, sizes=(1, 9))
+    assert responses[-1].context["completion"].overdue == 9
+    assert "My completion record" in responses[-1].content.decode()

@@ -1,14 +1,17 @@
 """The attendance and objective summaries (also used by the CCC packet) and their scoping."""
 
 import datetime
+from functools import partial
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from curriculum.models import Membership
-from didactics import selectors, services
+from didactics import selectors
 from didactics.models import Attendance
+from didactics.services import attendance as attendance_services
+from tests.conftest import assert_constant_queries
 from tests.curriculum.factories import MembershipFactory, RotationFactory
 from tests.didactics.factories import (
     AttendanceFactory,
@@ -64,7 +67,7 @@ def test_summary_uses_the_programs_requirement_per_kind_and_optional_series(ours
     for session in past_sessions(journal, 4)[:3]:
         AttendanceFactory(session=session, fellow=fellow)
     past_sessions(rounds, 2)
-    services.requirement_set(
+    attendance_services.requirement_set(
         actor=ours.director, program=ours.program, kind="journal_club", required_percent=75
     )
     journal_row, rounds_row = selectors.attendance_summary(fellow=fellow)
@@ -100,16 +103,17 @@ def test_summary_is_none_before_anything_counts(ours):
 
 def test_summary_is_a_fixed_number_of_queries(ours):
     fellow = Membership.objects.select_related("program").get(pk=fellow_of(ours).pk)
-    counts = []
-    for extra in (1, 8):
+
+    def add_series(sessions):  # one more series, with that many sessions attended
         series = SeriesFactory(program=ours.program)
-        for session in past_sessions(series, extra):
+        for session in past_sessions(series, sessions):
             AttendanceFactory(session=session, fellow=fellow)
-        with CaptureQueriesContext(connection) as queries:
-            rows = selectors.attendance_summary(fellow=fellow)
-            [(r.percent, r.series.name) for r in rows]
-        counts.append(len(queries))
-    assert counts[0] == counts[1] == 5, counts
+
+    def summary():
+        rows = selectors.attendance_summary(fellow=fellow)
+        [(r.percent, r.series.name) for r in rows]
+
+    assert_constant_queries(summary, add_series, sizes=(1, 9), exactly=5)
 
 
 def test_cohort_attendance_is_for_staff_only_and_marks_shortfalls(ours, theirs):
@@ -132,15 +136,14 @@ def test_cohort_attendance_is_for_staff_only_and_marks_shortfalls(ours, theirs):
 def test_cohort_attendance_query_count_does_not_grow_with_fellows(ours):
     core = SeriesFactory(program=ours.program)
     sessions = past_sessions(core, 3)
-    counts = []
-    for _ in range(2):
-        for _ in range(4):
+
+    def add_fellows(n):
+        for _ in range(n):
             fellow = MembershipFactory(program=ours.program, role=Role.FELLOW)
             AttendanceFactory(session=sessions[0], fellow=fellow)
-        with CaptureQueriesContext(connection) as queries:
-            selectors.cohort_attendance(user=ours.director, program=ours.program)
-        counts.append(len(queries))
-    assert counts[0] == counts[1], counts
+
+    cohort = partial(selectors.cohort_attendance, user=ours.director, program=ours.program)
+    assert_constant_queries(cohort, add_fellows, sizes=(4, 8))
 
 
 def test_objective_progress_per_rotation_in_one_query(ours):

@@ -8,7 +8,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from curriculum.models import Membership, Subcompetency
-from didactics import services
 from didactics.models import (
     Attendance,
     CheckinThrottle,
@@ -17,6 +16,10 @@ from didactics.models import (
     Series,
     Session,
 )
+from didactics.services import attendance as attendance_services
+from didactics.services import checkin as checkin_services
+from didactics.services import objectives as objectives_services
+from didactics.services import schedule as schedule_services
 from tests.curriculum.factories import MembershipFactory, RotationFactory
 from tests.didactics.factories import (
     ObjectiveFactory,
@@ -39,7 +42,7 @@ def open_session(ours, *, opens=-10, closes=60, presenter=None):
     """A session whose check-in window is from ``opens`` to ``closes`` minutes from now."""
     session = SessionFactory(series__program=ours.program, presenter=presenter)
     now = timezone.now()
-    return services.session_open_checkin(
+    return checkin_services.session_open_checkin(
         actor=ours.coordinator,
         session=session,
         opens_at=now + opens * MINUTE,
@@ -56,18 +59,20 @@ def fellow_membership(people):
 
 def test_coordinator_and_director_create_series_others_may_not(ours):
     for user in (ours.coordinator, ours.director):
-        services.series_create(
+        schedule_services.series_create(
             actor=user, program=ours.program, name=f"JC {user.pk}", kind="journal_club"
         )
     for user in (ours.faculty, ours.fellow):
         with pytest.raises(PermissionDenied):
-            services.series_create(actor=user, program=ours.program, name="X", kind="simulation")
+            schedule_services.series_create(
+                actor=user, program=ours.program, name="X", kind="simulation"
+            )
     assert Series.objects.filter(program=ours.program).count() == 2
 
 
 def test_series_names_are_unique_in_a_program(ours, series):
     with pytest.raises(ValidationError, match="already has a series"):
-        services.series_create(
+        schedule_services.series_create(
             actor=ours.coordinator, program=ours.program, name=series.name, kind="simulation"
         )
 
@@ -76,18 +81,18 @@ def test_session_refuses_both_member_and_guest_presenter_and_bad_times(ours, ser
     presenter = Membership.objects.get(user=ours.faculty, program=ours.program)
     base = dict(actor=ours.coordinator, series=series, date=datetime.date(2026, 9, 9), topic="T")
     with pytest.raises(ValidationError, match="not both"):
-        services.session_create(
+        schedule_services.session_create(
             **base, start_time=T(7), end_time=T(8), presenter=presenter, guest_presenter="Guest"
         )
     with pytest.raises(ValidationError, match="end after it starts"):
-        services.session_create(**base, start_time=T(8), end_time=T(7))
+        schedule_services.session_create(**base, start_time=T(8), end_time=T(7))
     assert not Session.objects.exists()
 
 
 def test_session_presenter_must_be_of_the_program(ours, theirs, series):
     outsider = Membership.objects.get(user=theirs.faculty, program=theirs.program)
     with pytest.raises(ValidationError, match="active member of the program"):
-        services.session_create(
+        schedule_services.session_create(
             actor=ours.coordinator,
             series=series,
             date=datetime.date(2026, 9, 9),
@@ -100,14 +105,14 @@ def test_session_presenter_must_be_of_the_program(ours, theirs, series):
 
 def test_recurring_dates_weekly_and_fortnightly_with_skips():
     first = datetime.date(2026, 9, 2)
-    weekly = services.recurring_dates(
+    weekly = schedule_services.recurring_dates(
         first_date=first,
         last_date=datetime.date(2026, 9, 30),
         every_weeks=1,
         skip_dates=[datetime.date(2026, 9, 16)],
     )
     assert weekly == [datetime.date(2026, 9, d) for d in (2, 9, 23, 30)]
-    fortnightly = services.recurring_dates(
+    fortnightly = schedule_services.recurring_dates(
         first_date=first, last_date=datetime.date(2026, 9, 30), every_weeks=2
     )
     assert fortnightly == [datetime.date(2026, 9, d) for d in (2, 16, 30)]
@@ -124,7 +129,7 @@ def test_recurring_dates_weekly_and_fortnightly_with_skips():
 )
 def test_recurring_dates_refuse_impossible_requests(last, every, skip, message):
     with pytest.raises(ValidationError, match=message):
-        services.recurring_dates(
+        schedule_services.recurring_dates(
             first_date=datetime.date(2026, 9, 2), last_date=last, every_weeks=every, skip_dates=skip
         )
 
@@ -134,7 +139,7 @@ def test_recurring_creates_every_session_with_its_subcompetencies(ours, series):
 
     milestone_set_load_default(actor=None, program=ours.program)
     sub = Subcompetency.objects.get(milestone_set__program=ours.program, code="MK1")
-    created = services.session_create_recurring(
+    created = schedule_services.session_create_recurring(
         actor=ours.coordinator,
         series=series,
         first_date=datetime.date(2026, 9, 2),
@@ -154,7 +159,7 @@ def test_recurring_creates_every_session_with_its_subcompetencies(ours, series):
 
 def test_recurring_saves_nothing_when_one_session_is_invalid(ours, series):
     with pytest.raises(ValidationError):
-        services.session_create_recurring(
+        schedule_services.session_create_recurring(
             actor=ours.coordinator,
             series=series,
             first_date=datetime.date(2026, 9, 2),
@@ -169,7 +174,7 @@ def test_recurring_saves_nothing_when_one_session_is_invalid(ours, series):
 
 def test_recurring_is_refused_to_faculty(ours, series):
     with pytest.raises(PermissionDenied):
-        services.session_create_recurring(
+        schedule_services.session_create_recurring(
             actor=ours.faculty,
             series=series,
             first_date=datetime.date(2026, 9, 2),
@@ -186,22 +191,22 @@ def test_recurring_is_refused_to_faculty(ours, series):
 
 def test_open_checkin_defaults_to_15_minutes_before_and_30_after(ours):
     session = SessionFactory(series__program=ours.program)  # Sep 2, 07:00-08:00 New York
-    session = services.session_open_checkin(actor=ours.coordinator, session=session)
+    session = checkin_services.session_open_checkin(actor=ours.coordinator, session=session)
     zone = datetime.timezone(datetime.timedelta(hours=-4))  # EDT on that date
     assert session.checkin_opens_at == datetime.datetime(2026, 9, 2, 6, 45, tzinfo=zone)
     assert session.checkin_closes_at == datetime.datetime(2026, 9, 2, 8, 30, tzinfo=zone)
     assert len(session.checkin_code) == 6
-    assert set(session.checkin_code) <= set(services.CODE_ALPHABET)
-    assert not set("0O1IL") & set(services.CODE_ALPHABET)
+    assert set(session.checkin_code) <= set(checkin_services.CODE_ALPHABET)
+    assert not set("0O1IL") & set(checkin_services.CODE_ALPHABET)
 
 
 def test_open_checkin_keeps_the_code_unless_asked(ours):
     session = open_session(ours)
     code = session.checkin_code
-    again = services.session_open_checkin(actor=ours.coordinator, session=session)
+    again = checkin_services.session_open_checkin(actor=ours.coordinator, session=session)
     assert again.checkin_code == code
     codes = {
-        services.session_open_checkin(
+        checkin_services.session_open_checkin(
             actor=ours.coordinator, session=session, new_code=True
         ).checkin_code
         for _ in range(5)
@@ -212,18 +217,18 @@ def test_open_checkin_keeps_the_code_unless_asked(ours):
 def test_presenter_may_open_checkin_other_faculty_and_fellows_may_not(ours):
     presenter = Membership.objects.get(user=ours.faculty, program=ours.program)
     session = SessionFactory(series__program=ours.program, presenter=presenter)
-    services.session_open_checkin(actor=ours.faculty, session=session)
+    checkin_services.session_open_checkin(actor=ours.faculty, session=session)
     other = SessionFactory(series__program=ours.program)
     for user in (ours.faculty, ours.fellow):
         with pytest.raises(PermissionDenied):
-            services.session_open_checkin(actor=user, session=other)
+            checkin_services.session_open_checkin(actor=user, session=other)
 
 
 def test_window_must_close_after_it_opens(ours):
     session = SessionFactory(series__program=ours.program)
     now = timezone.now()
     with pytest.raises(ValidationError, match="close after it opens"):
-        services.session_open_checkin(
+        checkin_services.session_open_checkin(
             actor=ours.coordinator, session=session, opens_at=now, closes_at=now - MINUTE
         )
 
@@ -234,7 +239,7 @@ def test_window_must_close_after_it_opens(ours):
 def test_fellow_checks_in_with_the_code_in_lower_case_and_spaces(ours):
     session = open_session(ours)
     code = session.checkin_code
-    result = services.session_check_in(
+    result = checkin_services.session_check_in(
         actor=ours.fellow, session=session, code=f" {code[:3].lower()} {code[3:]} "
     )
     assert not result.already
@@ -248,8 +253,8 @@ def test_fellow_checks_in_with_the_code_in_lower_case_and_spaces(ours):
 
 def test_second_checkin_is_idempotent(ours):
     session = open_session(ours)
-    services.session_check_in(actor=ours.fellow, session=session, code=session.checkin_code)
-    again = services.session_check_in(actor=ours.fellow, session=session, code="whatever")
+    checkin_services.session_check_in(actor=ours.fellow, session=session, code=session.checkin_code)
+    again = checkin_services.session_check_in(actor=ours.fellow, session=session, code="whatever")
     assert again.already
     assert Attendance.objects.filter(session=session).count() == 1
 
@@ -261,35 +266,39 @@ def test_second_checkin_is_idempotent(ours):
 def test_checkin_outside_the_window_is_refused(ours, opens, closes, message):
     session = open_session(ours, opens=opens, closes=closes)
     with pytest.raises(ValidationError, match=message):
-        services.session_check_in(actor=ours.fellow, session=session, code=session.checkin_code)
+        checkin_services.session_check_in(
+            actor=ours.fellow, session=session, code=session.checkin_code
+        )
     assert not Attendance.objects.exists()
 
 
 def test_checkin_before_it_is_set_up_is_refused(ours):
     session = SessionFactory(series__program=ours.program)
     with pytest.raises(ValidationError, match="not open"):
-        services.session_check_in(actor=ours.fellow, session=session, code="ACDEFG")
+        checkin_services.session_check_in(actor=ours.fellow, session=session, code="ACDEFG")
 
 
 def test_wrong_code_counts_down_then_locks_for_15_minutes(ours):
     session = open_session(ours)
-    wrong = "".join(c for c in services.CODE_ALPHABET if c not in session.checkin_code)[:6]
+    wrong = "".join(c for c in checkin_services.CODE_ALPHABET if c not in session.checkin_code)[:6]
     for left in (4, 3, 2, 1):
         with pytest.raises(ValidationError, match=f"{left} tr"):
-            services.session_check_in(actor=ours.fellow, session=session, code=wrong)
+            checkin_services.session_check_in(actor=ours.fellow, session=session, code=wrong)
     with pytest.raises(ValidationError, match="locked until"):
-        services.session_check_in(actor=ours.fellow, session=session, code=wrong)
+        checkin_services.session_check_in(actor=ours.fellow, session=session, code=wrong)
     throttle = CheckinThrottle.objects.get(session=session)
     lock = throttle.locked_until - timezone.now()
     assert datetime.timedelta(minutes=14) < lock <= datetime.timedelta(minutes=15)
     # Even the right code is refused while locked out.
     with pytest.raises(ValidationError, match="Too many wrong codes"):
-        services.session_check_in(actor=ours.fellow, session=session, code=session.checkin_code)
+        checkin_services.session_check_in(
+            actor=ours.fellow, session=session, code=session.checkin_code
+        )
     assert not Attendance.objects.exists()
     # Once the lock has passed, the right code works and the count starts again.
     throttle.locked_until = timezone.now() - MINUTE
     throttle.save()
-    services.session_check_in(actor=ours.fellow, session=session, code=session.checkin_code)
+    checkin_services.session_check_in(actor=ours.fellow, session=session, code=session.checkin_code)
     assert Attendance.objects.filter(session=session, status="present").exists()
 
 
@@ -298,8 +307,8 @@ def test_throttle_is_per_fellow(ours):
     other = MembershipFactory(program=ours.program, role=Role.FELLOW)
     for _ in range(5):
         with pytest.raises(ValidationError):
-            services.session_check_in(actor=ours.fellow, session=session, code="XXXXXX")
-    services.session_check_in(actor=other.user, session=session, code=session.checkin_code)
+            checkin_services.session_check_in(actor=ours.fellow, session=session, code="XXXXXX")
+    checkin_services.session_check_in(actor=other.user, session=session, code=session.checkin_code)
     assert Attendance.objects.get(session=session).fellow == other
 
 
@@ -307,17 +316,19 @@ def test_fellow_of_another_program_and_non_fellows_cannot_check_in(ours, theirs)
     session = open_session(ours)
     for user in (theirs.fellow, ours.faculty, ours.coordinator):
         with pytest.raises(PermissionDenied):
-            services.session_check_in(actor=user, session=session, code=session.checkin_code)
+            checkin_services.session_check_in(
+                actor=user, session=session, code=session.checkin_code
+            )
     assert not Attendance.objects.exists()
 
 
 def test_checkin_turns_an_earlier_absent_mark_into_present(ours):
     session = open_session(ours)
     fellow = fellow_membership(ours)
-    services.attendance_correct(
+    attendance_services.attendance_correct(
         actor=ours.coordinator, session=session, fellow=fellow, status="absent", reason="early"
     )
-    services.session_check_in(actor=ours.fellow, session=session, code=session.checkin_code)
+    checkin_services.session_check_in(actor=ours.fellow, session=session, code=session.checkin_code)
     assert Attendance.objects.get(session=session).status == "present"
 
 
@@ -327,7 +338,7 @@ def test_checkin_turns_an_earlier_absent_mark_into_present(ours):
 def test_coordinator_corrects_the_roll_with_a_reason_and_it_is_recorded(ours):
     session = SessionFactory(series__program=ours.program)
     fellow = fellow_membership(ours)
-    row = services.attendance_correct(
+    row = attendance_services.attendance_correct(
         actor=ours.coordinator, session=session, fellow=fellow, status="excused", reason="On call"
     )
     assert (row.status, row.method, row.reason, row.recorded_by) == (
@@ -336,7 +347,7 @@ def test_coordinator_corrects_the_roll_with_a_reason_and_it_is_recorded(ours):
         "On call",
         ours.coordinator,
     )
-    row = services.attendance_correct(
+    row = attendance_services.attendance_correct(
         actor=ours.director, session=session, fellow=fellow, status="present", reason="Was there"
     )
     assert Attendance.objects.get(pk=row.pk).recorded_by == ours.director
@@ -347,15 +358,15 @@ def test_roll_correction_needs_a_reason_and_staff_and_our_fellow(ours, theirs):
     session = SessionFactory(series__program=ours.program)
     fellow = fellow_membership(ours)
     with pytest.raises(ValidationError, match="reason"):
-        services.attendance_correct(
+        attendance_services.attendance_correct(
             actor=ours.coordinator, session=session, fellow=fellow, status="present", reason=" "
         )
     with pytest.raises(PermissionDenied):
-        services.attendance_correct(
+        attendance_services.attendance_correct(
             actor=ours.faculty, session=session, fellow=fellow, status="present", reason="x"
         )
     with pytest.raises(ValidationError, match="program's fellows"):
-        services.attendance_correct(
+        attendance_services.attendance_correct(
             actor=ours.coordinator,
             session=session,
             fellow=fellow_membership(theirs),
@@ -366,15 +377,15 @@ def test_roll_correction_needs_a_reason_and_staff_and_our_fellow(ours, theirs):
 
 
 def test_requirement_is_set_per_kind_within_0_to_100(ours):
-    services.requirement_set(
+    attendance_services.requirement_set(
         actor=ours.director, program=ours.program, kind="core_lecture", required_percent=70
     )
     with pytest.raises(ValidationError):
-        services.requirement_set(
+        attendance_services.requirement_set(
             actor=ours.director, program=ours.program, kind="core_lecture", required_percent=101
         )
     with pytest.raises(PermissionDenied):
-        services.requirement_set(
+        attendance_services.requirement_set(
             actor=ours.fellow, program=ours.program, kind="core_lecture", required_percent=0
         )
 
@@ -388,7 +399,7 @@ PDF = b"%PDF-1.7\n%test\n"
 def test_resource_upload_accepts_allowed_types(ours, settings):
     objective = ObjectiveFactory(rotation__program=ours.program)
     upload = SimpleUploadedFile("Reading list.PDF", PDF, content_type="application/pdf")
-    resource = services.resource_add(
+    resource = objectives_services.resource_add(
         actor=ours.coordinator, objective=objective, title="Reading", upload=upload
     )
     assert resource.original_name == "Reading list.PDF"
@@ -412,7 +423,7 @@ def test_resource_upload_refuses_other_types(ours, settings, name, content, mess
     objective = ObjectiveFactory(rotation__program=ours.program)
     upload = SimpleUploadedFile(name, content)
     with pytest.raises(ValidationError, match=message):
-        services.resource_add(
+        objectives_services.resource_add(
             actor=ours.coordinator, objective=objective, title="Bad", upload=upload
         )
     assert not ObjectiveResource.objects.exists()
@@ -423,9 +434,13 @@ def test_resource_upload_over_10_mb_is_refused(ours, settings):
     objective = ObjectiveFactory(rotation__program=ours.program)
     big = SimpleUploadedFile("big.pdf", PDF + b"0" * (10 * 1024 * 1024))
     with pytest.raises(ValidationError, match="larger than 10 MB"):
-        services.resource_add(actor=ours.coordinator, objective=objective, title="Big", upload=big)
+        objectives_services.resource_add(
+            actor=ours.coordinator, objective=objective, title="Big", upload=big
+        )
     exactly = SimpleUploadedFile("ok.pdf", PDF + b"0" * (10 * 1024 * 1024 - len(PDF)))
-    services.resource_add(actor=ours.coordinator, objective=objective, title="Ok", upload=exactly)
+    objectives_services.resource_add(
+        actor=ours.coordinator, objective=objective, title="Ok", upload=exactly
+    )
     assert ObjectiveResource.objects.get().title == "Ok"
 
 
@@ -433,7 +448,7 @@ def test_resource_is_a_link_or_a_file_not_both(ours):
     objective = ObjectiveFactory(rotation__program=ours.program)
     upload = SimpleUploadedFile("a.pdf", PDF)
     with pytest.raises(ValidationError, match="either a link or a file"):
-        services.resource_add(
+        objectives_services.resource_add(
             actor=ours.coordinator,
             objective=objective,
             title="Both",
@@ -441,13 +456,15 @@ def test_resource_is_a_link_or_a_file_not_both(ours):
             upload=upload,
         )
     with pytest.raises(ValidationError, match="either a link or a file"):
-        services.resource_add(actor=ours.coordinator, objective=objective, title="Neither")
-    link = services.resource_add(
+        objectives_services.resource_add(
+            actor=ours.coordinator, objective=objective, title="Neither"
+        )
+    link = objectives_services.resource_add(
         actor=ours.coordinator, objective=objective, title="Link", url="https://example.org/a"
     )
     assert link.url == "https://example.org/a"
     with pytest.raises(PermissionDenied):
-        services.resource_add(
+        objectives_services.resource_add(
             actor=ours.faculty, objective=objective, title="L", url="https://example.org/b"
         )
 
@@ -456,36 +473,42 @@ def test_fellow_marks_met_and_a_teacher_confirms(ours):
     rotation = RotationFactory(program=ours.program)
     objective = ObjectiveFactory(rotation=rotation)
     faculty = Membership.objects.get(user=ours.faculty, program=ours.program)
-    progress = services.objective_mark_met(actor=ours.fellow, objective=objective, note="Did 3")
+    progress = objectives_services.objective_mark_met(
+        actor=ours.fellow, objective=objective, note="Did 3"
+    )
     assert progress.fellow == fellow_membership(ours)
     # Not a teacher of this rotation yet: refused.
     with pytest.raises(PermissionDenied):
-        services.objective_confirm(actor=ours.faculty, progress=progress)
+        objectives_services.objective_confirm(actor=ours.faculty, progress=progress)
     TeacherFactory(rotation=rotation, faculty=faculty)
-    confirmed = services.objective_confirm(actor=ours.faculty, progress=progress)
+    confirmed = objectives_services.objective_confirm(actor=ours.faculty, progress=progress)
     assert (confirmed.confirmed_by, confirmed.confirmed_at is not None) == (ours.faculty, True)
     with pytest.raises(ValidationError, match="already confirmed"):
-        services.objective_mark_met(actor=ours.fellow, objective=objective, note="changed")
+        objectives_services.objective_mark_met(
+            actor=ours.fellow, objective=objective, note="changed"
+        )
     with pytest.raises(ValidationError, match="already confirmed"):
-        services.objective_unmark(actor=ours.fellow, progress=confirmed)
+        objectives_services.objective_unmark(actor=ours.fellow, progress=confirmed)
 
 
 def test_director_confirms_without_being_a_teacher_coordinator_and_fellow_cannot(ours):
     objective = ObjectiveFactory(rotation__program=ours.program)
-    progress = services.objective_mark_met(actor=ours.fellow, objective=objective)
+    progress = objectives_services.objective_mark_met(actor=ours.fellow, objective=objective)
     for user in (ours.coordinator, ours.fellow):
         with pytest.raises(PermissionDenied):
-            services.objective_confirm(actor=user, progress=progress)
-    services.objective_confirm(actor=ours.director, progress=progress)
+            objectives_services.objective_confirm(actor=user, progress=progress)
+    objectives_services.objective_confirm(actor=ours.director, progress=progress)
     assert ObjectiveProgress.objects.get().confirmed_by == ours.director
 
 
 def test_marking_met_twice_updates_the_note_and_unmark_withdraws(ours):
     objective = ObjectiveFactory(rotation__program=ours.program)
-    services.objective_mark_met(actor=ours.fellow, objective=objective, note="one")
-    progress = services.objective_mark_met(actor=ours.fellow, objective=objective, note="two")
+    objectives_services.objective_mark_met(actor=ours.fellow, objective=objective, note="one")
+    progress = objectives_services.objective_mark_met(
+        actor=ours.fellow, objective=objective, note="two"
+    )
     assert ObjectiveProgress.objects.get().note == "two"
-    services.objective_unmark(actor=ours.fellow, progress=progress)
+    objectives_services.objective_unmark(actor=ours.fellow, progress=progress)
     assert not ObjectiveProgress.objects.exists()
 
 
@@ -493,21 +516,26 @@ def test_only_our_fellows_mark_objectives(ours, theirs):
     objective = ObjectiveFactory(rotation__program=ours.program)
     for user in (theirs.fellow, ours.faculty):
         with pytest.raises(PermissionDenied):
-            services.objective_mark_met(actor=user, objective=objective)
+            objectives_services.objective_mark_met(actor=user, objective=objective)
 
 
 def test_teachers_are_director_managed_faculty_of_the_program(ours, theirs):
     rotation = RotationFactory(program=ours.program)
     faculty = Membership.objects.get(user=ours.faculty, program=ours.program)
     with pytest.raises(PermissionDenied):
-        services.teacher_add(actor=ours.coordinator, rotation=rotation, faculty=faculty)
+        objectives_services.teacher_add(actor=ours.coordinator, rotation=rotation, faculty=faculty)
     with pytest.raises(ValidationError):
-        services.teacher_add(
+        objectives_services.teacher_add(
             actor=ours.director,
             rotation=rotation,
             faculty=Membership.objects.get(user=theirs.faculty),
         )
-    teacher = services.teacher_add(actor=ours.director, rotation=rotation, faculty=faculty)
-    assert services.teacher_add(actor=ours.director, rotation=rotation, faculty=faculty) == teacher
-    services.teacher_remove(actor=ours.director, teacher=teacher)
+    teacher = objectives_services.teacher_add(
+        actor=ours.director, rotation=rotation, faculty=faculty
+    )
+    assert (
+        objectives_services.teacher_add(actor=ours.director, rotation=rotation, faculty=faculty)
+        == teacher
+    )
+    objectives_services.teacher_remove(actor=ours.director, teacher=teacher)
     assert not rotation.teachers.exists()

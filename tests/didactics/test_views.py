@@ -3,16 +3,14 @@
 import csv
 import datetime
 import io
+from functools import partial
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from curriculum.models import Membership
-from didactics import services
 from didactics.models import (
     Attendance,
     ObjectiveProgress,
@@ -20,6 +18,9 @@ from didactics.models import (
     RotationTeacher,
     Session,
 )
+from didactics.services import checkin as checkin_services
+from didactics.services import objectives as objectives_services
+from tests.conftest import assert_constant_queries, page_ok
 from tests.curriculum.factories import MembershipFactory, RotationFactory
 from tests.didactics.factories import (
     AttendanceFactory,
@@ -54,7 +55,7 @@ def session(ours):
 def open_session(ours):
     session = SessionFactory(series__program=ours.program, topic="Opioid conversion")
     now = timezone.now()
-    return services.session_open_checkin(
+    return checkin_services.session_open_checkin(
         actor=ours.coordinator,
         session=session,
         opens_at=now - datetime.timedelta(minutes=5),
@@ -122,7 +123,7 @@ def test_objective_pages_access_matrix(client, ours, theirs, objective):
         url("resource_create", ours.program, objective_id=objective.pk),
         STAFF,
     )
-    resource = services.resource_add(
+    resource = objectives_services.resource_add(
         actor=None,
         objective=objective,
         title="Slides",
@@ -216,22 +217,18 @@ def test_calendar_lists_the_months_sessions_and_says_when_empty(client, ours):
     assert "No sessions in January 2025" in page
 
 
-def test_calendar_query_count_does_not_grow(client, ours, django_assert_num_queries):
+def test_calendar_query_count_does_not_grow(client, ours):
     series = SeriesFactory(program=ours.program)
     presenter = Membership.objects.get(user=ours.faculty, program=ours.program)
     client.force_login(ours.coordinator)
-    path = url("calendar", ours.program) + "?month=2026-09"
-    counts = []
-    for total in (2, 20):
-        while Session.objects.count() < total:
+
+    def add_sessions(n):  # one a day through September
+        for _ in range(n):
             day = datetime.date(2026, 9, 1 + Session.objects.count())
             SessionFactory(series=series, date=day, presenter=presenter)
-        with CaptureQueriesContext(connection) as queries:
-            assert client.get(path).status_code == 200
-        counts.append(len(queries))
-    assert counts[0] == counts[1], counts
-    with django_assert_num_queries(counts[0]):
-        client.get(path)
+
+    calendar = partial(page_ok, client, url("calendar", ours.program) + "?month=2026-09")
+    assert_constant_queries(calendar, add_sessions, sizes=(2, 20))
 
 
 def test_calendar_paginates_a_busy_month(client, ours):
@@ -372,7 +369,7 @@ def test_my_attendance_lists_sessions_open_now(client, ours, open_session):
     page = client.get(url("my_attendance", ours.program)).content.decode()
     assert "Check-in open now" in page
     assert url("check_in", ours.program, session_id=open_session.pk) in page
-    services.session_check_in(
+    checkin_services.session_check_in(
         actor=ours.fellow, session=open_session, code=open_session.checkin_code
     )
     page = client.get(url("my_attendance", ours.program)).content.decode()
@@ -406,16 +403,14 @@ def test_roll_correction_view_records_reason(client, ours, session):
 
 def test_roll_query_count_does_not_grow(client, ours, session):
     client.force_login(ours.coordinator)
-    path = url("roll", ours.program, session_id=session.pk)
-    counts = []
-    for _ in range(2):
-        for _ in range(4):
+
+    def add_fellows(n):
+        for _ in range(n):
             fellow = MembershipFactory(program=ours.program, role=Role.FELLOW)
             AttendanceFactory(session=session, fellow=fellow)
-        with CaptureQueriesContext(connection) as queries:
-            assert client.get(path).status_code == 200
-        counts.append(len(queries))
-    assert counts[0] == counts[1], counts
+
+    roll = partial(page_ok, client, url("roll", ours.program, session_id=session.pk))
+    assert_constant_queries(roll, add_fellows, sizes=(4, 8))
 
 
 def _cohort_with_attendance(ours, fellows: int):
@@ -447,17 +442,16 @@ def test_cohort_attendance_highlights_shortfalls_in_words_and_exports(client, ou
     assert {row["shortfall"] for row in rows if row["email"] != ours.fellow.email} == {"no"}
 
 
-def test_cohort_attendance_query_count_does_not_grow(client, ours, django_assert_num_queries):
+def test_cohort_attendance_query_count_does_not_grow(client, ours):
     client.force_login(ours.coordinator)
-    path = url("cohort_attendance", ours.program)
     _cohort_with_attendance(ours, fellows=1)
-    with CaptureQueriesContext(connection) as queries:
-        client.get(path)
-    first = len(queries)
-    for _ in range(6):
-        MembershipFactory(program=ours.program, role=Role.FELLOW)
-    with django_assert_num_queries(first):
-        assert client.get(path).status_code == 200
+
+    def add_fellows(n):
+        for _ in range(n):
+            MembershipFactory(program=ours.program, role=Role.FELLOW)
+
+    cohort = partial(page_ok, client, url("cohort_attendance", ours.program))
+    assert_constant_queries(cohort, add_fellows, sizes=(0, 6))
 
 
 def test_my_attendance_shows_rate_against_requirement(client, ours):
@@ -496,7 +490,7 @@ def test_resource_upload_and_scoped_download(client, ours, theirs, objective, se
 
 def test_resource_upload_takes_what_the_form_promises(client, ours, objective, settings):
     """The form says 10 MB; the request-size guard lets a 9 MB file through to be saved."""
-    assert services.MAX_RESOURCE_BYTES <= settings.MAX_UPLOAD_BYTES
+    assert objectives_services.MAX_RESOURCE_BYTES <= settings.MAX_UPLOAD_BYTES
     client.force_login(ours.coordinator)
     path = url("resource_create", ours.program, objective_id=objective.pk)
     assert "at most 10 MB" in client.get(path).content.decode()
@@ -555,22 +549,18 @@ def test_fellow_marks_met_faculty_confirms_and_the_pathway_shows_it(client, ours
     assert '<td class="text-end">1</td>\n              <td class="text-end">1</td>' in html
 
 
-def test_rotation_objectives_query_count_does_not_grow(client, ours, django_assert_num_queries):
+def test_rotation_objectives_query_count_does_not_grow(client, ours):
     rotation = RotationFactory(program=ours.program)
     fellow = fellow_of(ours)
     client.force_login(ours.fellow)
-    path = url("rotation_objectives", ours.program, rotation_id=rotation.pk)
-    counts = []
-    for _ in range(2):
-        for _ in range(3):
+
+    def add_objectives(n):  # each met, with a resource
+        for _ in range(n):
             objective = ObjectiveFactory(rotation=rotation)
             ProgressFactory(objective=objective, fellow=fellow)
-            services.resource_add(
+            objectives_services.resource_add(
                 actor=None, objective=objective, title="L", url="https://example.org/x"
             )
-        with CaptureQueriesContext(connection) as queries:
-            assert client.get(path).status_code == 200
-        counts.append(len(queries))
-    assert counts[0] == counts[1], counts
-    with django_assert_num_queries(counts[0]):
-        client.get(path)
+
+    path = url("rotation_objectives", ours.program, rotation_id=rotation.pk)
+    assert_constant_queries(partial(page_ok, client, path), add_objectives, sizes=(3, 6))

@@ -3,10 +3,9 @@ revoked, tampered, throttled), sending and revoking through the pages, and query
 
 import datetime
 import re
+from functools import partial
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -14,6 +13,7 @@ from curriculum.models import Membership
 from evaluators.models import EvaluatorRole, ExternalEvaluation, ExternalEvaluationRequest
 from evaluators.patient_form import PATIENT_QUESTIONS
 from evaluators.services import POST_LIMIT
+from tests.conftest import assert_constant_queries, page_ok
 from tests.curriculum.factories import MembershipFactory
 from tests.role_pages import assert_role_page_access
 
@@ -325,7 +325,7 @@ def test_evidence_empty_state(client, ours):
 
 
 @pytest.mark.parametrize("view", ["my_evidence", "fellow_evidence", "request_list"])
-def test_list_query_count_does_not_grow(client, ours, view, django_assert_num_queries):
+def test_list_query_count_does_not_grow(client, ours, view):
     if view == "my_evidence":
         client.force_login(ours.fellow)
         path = url(view, ours.program)
@@ -335,16 +335,8 @@ def test_list_query_count_does_not_grow(client, ours, view, django_assert_num_qu
     else:
         client.force_login(ours.director)
         path = url(view, ours.program)
-    counts = []
-    for total in (1, 8):
-        add_evaluations(ours, total - ExternalEvaluation.objects.count())
-        with CaptureQueriesContext(connection) as queries:
-            assert client.get(path).status_code == 200
-        counts.append(len(queries))
-    print(f"{view}: {counts} queries for 1 and 8 evaluations")
-    assert counts[0] == counts[1], counts
-    with django_assert_num_queries(counts[0]):
-        client.get(path)
+    grow = lambda n: add_evaluations(ours, n)  # noqa: E731
+    assert_constant_queries(partial(page_ok, client, path), grow, sizes=(1, 8))
 
 
 def test_evidence_is_paginated(client, ours):

@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 from assessments.models import AssessmentTemplate
 from assessments.services.ccc import ccc_levels_record
 from curriculum.models import Membership
-from didactics import services as didactics_services
+from didactics.services import checkin as didactics_services
 from evaluators.models import EvaluatorRole
 from procedures.models import Guidance
 from tests.accounts.factories import PASSWORD
@@ -107,7 +107,7 @@ TARGETS = [
     FormTarget(
         "schedule block create",
         Role.COORDINATOR,
-        "curriculum:schedule_block_create",
+        "trainees:schedule_block_create",
         kwargs=("enrolment_id",),
     ),
     FormTarget("cohort create", Role.DIRECTOR, "trainees:cohort_create"),

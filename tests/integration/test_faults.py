@@ -242,7 +242,7 @@ def test_redis_down_the_web_app_keeps_working_and_reminders_go_out_once_it_is_ba
     private_broker, client, ours
 ):
     from reminders.models import Delivery, Reminder
-    from reminders.services.sweep import deliveries_enqueue_due
+    from reminders.services.handover import deliveries_enqueue_due
     from tests.reminders.factories import ReminderFactory
 
     redis_server, start_worker = private_broker

@@ -10,9 +10,9 @@ from reminders.services.delivery import (
     DeliveryError,
     _claim,
     delivery_send,
-    reminder_send_now,
     retry_delay,
 )
+from reminders.services.retries import reminder_send_now
 from reminders.services.sweep import reminders_sweep
 from reminders.tasks import deliver_email
 from tests.reminders.factories import DeliveryFactory, ReminderFactory

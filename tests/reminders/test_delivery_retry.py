@@ -15,11 +15,11 @@ from reminders.models import Delivery, Reminder
 from reminders.services.delivery import (
     DeliveryError,
     _claim,
-    deliveries_retry_failed,
     delivery_fail,
     delivery_send,
     ticket_for,
 )
+from reminders.services.retries import deliveries_retry_failed
 from reminders.services.sweep import reminders_sweep
 from reminders.tasks import deliver_email, enqueue_due_deliveries
 from tests.reminders.backends import age_delivery
@@ -191,7 +191,7 @@ def test_a_pending_delivery_whose_task_was_lost_is_handed_over_after_the_lease(
 
 def test_the_minute_task_only_hands_over_and_never_sweeps(ours, monkeypatch):
     monkeypatch.setattr(
-        "reminders.services.sweep._program_contexts",
+        "reminders.services.sweep.program_contexts",
         lambda now: pytest.fail("the minute task must not run the sweep"),
     )
     assert enqueue_due_deliveries.delay().get() == 0

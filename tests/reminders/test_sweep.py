@@ -2,13 +2,12 @@ import datetime
 import zoneinfo
 
 from django.core import mail
-from django.db import connection, transaction
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from assessments.models import SummativeEvaluation
 from reminders.models import Delivery, Kind, NotificationPreference, Reminder, ReminderSettings
 from reminders.services.sweep import reminders_sweep
+from tests.conftest import assert_constant_queries
 from tests.reminders import scenario
 from tests.reminders.factories import NotificationPreferenceFactory
 from trainees.models import AcademicYear
@@ -185,27 +184,23 @@ def test_digest_waits_for_the_hour_in_the_programs_time_zone(
     assert len([m for m in mail.outbox if m.to == [ours.director.email]]) == 1
 
 
-def _sweep_queries(ours, count: int) -> int:
-    year = AcademicYear.objects.get(program=ours.program)
-    scenario.add_fellows(ours, year, count, scenario.member(ours, "faculty"))
-    NotificationPreferenceFactory(user=ours.faculty, delivery=Immediate)
-    with CaptureQueriesContext(connection) as queries:
-        reminders_sweep(enqueue=False, batch_size=500)
-    return len(queries)
-
-
 def test_sweep_queries_same_for_5_and_50_fellows(db):
     """Each count runs in a savepoint that is rolled back, so the two runs see only their own
     fellows; with batches of 500, 5 and 50 fellows are one batch per source each."""
     from tests.conftest import make_program_people
 
-    counts, created = [], []
-    for count in (5, 50):
-        with transaction.atomic():
-            people = make_program_people()
-            scenario.build(people)
-            counts.append(_sweep_queries(people, count))
-            created.append(Reminder.objects.count())
-            transaction.set_rollback(True)
+    created = []
+
+    def world_of(count):
+        people = make_program_people()
+        scenario.build(people)
+        year = AcademicYear.objects.get(program=people.program)
+        scenario.add_fellows(people, year, count, scenario.member(people, "faculty"))
+        NotificationPreferenceFactory(user=people.faculty, delivery=Immediate)
+
+    def sweep():
+        reminders_sweep(enqueue=False, batch_size=500)
+        created.append(Reminder.objects.count())  # one more query in each run, alike
+
+    assert_constant_queries(sweep, world_of, sizes=(5, 50), fresh=True)
     assert created[1] - created[0] >= 3 * 45  # the sweep really did ten times the work
-    assert counts[0] == counts[1]

@@ -1,14 +1,14 @@
 import datetime
 import re
+from functools import partial
 
 from django.core import mail
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from reminders.links import link_token
 from reminders.models import Kind, NotificationPreference, Reminder, ReminderSettings
 from reminders.services.preferences import calendar_token_reset
 from tests.assessments.factories import AssessmentFactory
+from tests.conftest import assert_constant_queries, page_ok
 from tests.curriculum.factories import MembershipFactory
 from tests.reminders import scenario
 from tests.reminders.factories import ReminderFactory
@@ -111,28 +111,24 @@ def test_notification_centre_empty_state(client, ours):
     assert "No notifications" in client.get(_url(ours, "notifications/")).content.decode()
 
 
-def _queries(client, path: str) -> int:
-    with CaptureQueriesContext(connection) as captured:
-        assert client.get(path).status_code == 200
-    return len(captured)
-
-
 def test_list_pages_query_count_does_not_grow_with_rows(client, ours):
     client.force_login(ours.director)
     ReminderFactory(program=ours.program, recipient=ours.director)
     ReminderFactory(program=ours.program, recipient=ours.fellow, status="failed")
     centre, ledger = _url(ours, "notifications/"), _url(ours, "reminders/")
-    failed = ledger + "?show=failed"
-    few = [_queries(client, path) for path in (centre, ledger, failed)]
-    for _ in range(20):
-        ReminderFactory(program=ours.program, recipient=ours.director)
-        ReminderFactory(
-            program=ours.program,
-            recipient=MembershipFactory(program=ours.program).user,
-            status="failed",
-        )
-    many = [_queries(client, path) for path in (centre, ledger, failed)]
-    assert few == many
+    paths = (centre, ledger, f"{ledger}?show=failed")
+    pages = {path: partial(page_ok, client, path) for path in paths}
+
+    def add_reminders(n):
+        for _ in range(n):
+            ReminderFactory(program=ours.program, recipient=ours.director)
+            ReminderFactory(
+                program=ours.program,
+                recipient=MembershipFactory(program=ours.program).user,
+                status="failed",
+            )
+
+    assert_constant_queries(pages, add_reminders, sizes=(0, 20))
 
 
 def test_director_page_shows_sent_failed_waiting_and_coming(client, ours):

@@ -7,7 +7,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import ProtectedError
 
 from curriculum.models import Membership
-from curriculum.services import schedule_block_delete
 from tests.curriculum.factories import MembershipFactory
 from tests.trainees.factories import (
     AcademicYearFactory,
@@ -16,9 +15,11 @@ from tests.trainees.factories import (
     RotationFactory,
     ScheduleBlockFactory,
 )
-from trainees import services
 from trainees.models import Deadline, Enrolment
 from trainees.selectors import deadline_list
+from trainees.services import calendar as services
+from trainees.services.pathway import enrolment_set_status
+from trainees.services.schedule import schedule_block_delete
 
 Kind = Deadline.Kind
 D = datetime.date
@@ -155,7 +156,7 @@ def test_a_withdrawn_enrolment_has_no_final_summative(year, enrolment):
 
 def test_withdrawing_later_deletes_the_generated_final_summative(ours, year, enrolment):
     generate(year)
-    services.enrolment_set_status(actor=ours.director, enrolment=enrolment, status="withdrawn")
+    enrolment_set_status(actor=ours.director, enrolment=enrolment, status="withdrawn")
     result = generate(year)
     assert result.deleted == 1
     assert not Deadline.objects.filter(kind=Kind.FINAL_SUMMATIVE).exists()

@@ -8,7 +8,7 @@ from tests.accounts.factories import UserFactory
 from tests.curriculum.factories import MembershipFactory
 from tests.trainees.factories import AcademicYearFactory, CohortFactory, EnrolmentFactory
 from trainees.models import AcademicYear, Cohort, Enrolment, MedicalEducation, Residency
-from trainees.services import (
+from trainees.services.pathway import (
     academic_year_create,
     cohort_create,
     enrolment_create,

@@ -1,10 +1,9 @@
 import datetime
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from curriculum.models import Membership
+from tests.conftest import assert_constant_queries, page_ok
 from tests.curriculum.factories import MembershipFactory, ProgramFactory
 from tests.role_pages import assert_role_page_access
 from tests.trainees.factories import (
@@ -17,22 +16,11 @@ from tests.trainees.factories import (
 from trainees.models import AcademicYear, Cohort, Enrolment
 
 
-def test_my_progress_access_matrix(client, ours, theirs):
-    path = f"/programs/{ours.program.pk}/my-progress/"
-    assert_role_page_access(client, ours, theirs, path, allowed={"fellow"})
-
-
 def test_a_fellow_typing_the_directors_url_gets_404(client, ours):
     client.force_login(ours.fellow)
     response = client.get(ours.program.get_absolute_url())
     assert response.status_code == 404
     assert ours.director.email not in response.content.decode()
-
-
-def test_my_progress_is_honestly_empty(client, ours):
-    client.force_login(ours.fellow)
-    page = client.get(f"/programs/{ours.program.pk}/my-progress/").content.decode()
-    assert "No CCC review yet" in page  # honest until CCC reviews exist
 
 
 # --- Training pathway: cohorts, fellow profiles, my pathway ---------------------------------
@@ -156,12 +144,6 @@ def test_my_pathway_shows_only_my_record(client, ours, cohort):
     assert "No residency recorded for you yet" in page
 
 
-def test_my_progress_links_to_my_pathway(client, ours):
-    client.force_login(ours.fellow)
-    page = client.get(f"/programs/{ours.program.pk}/my-progress/").content.decode()
-    assert f'href="/programs/{ours.program.pk}/my-pathway/"' in page
-
-
 @pytest.mark.parametrize(
     "path",
     ["cohorts/academic-years/new/", "cohorts/new/", "cohorts/{cohort}/enrolments/new/"],
@@ -227,24 +209,24 @@ def test_enrolment_form_puts_service_errors_on_the_form(client, ours, theirs):
     assert Enrolment.objects.get().end_date == datetime.date(2027, 6, 30)
 
 
-def cohort_detail_queries(client, fellows: int) -> int:
-    program = ProgramFactory()
-    director = MembershipFactory(program=program, role=Membership.Role.DIRECTOR).user
-    cohort = CohortFactory(program=program)
-    for _ in range(fellows):
-        EnrolmentFactory(cohort=cohort)
-    client.force_login(director)
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(cohort.get_absolute_url())
-    assert response.status_code == 200
-    assert response.content.decode().count("<tr>") == fellows + 1
-    return len(ctx.captured_queries)
-
-
 @pytest.mark.django_db
 def test_cohort_detail_query_count_does_not_grow_with_the_cohort(client):
-    counts = {fellows: cohort_detail_queries(client, fellows) for fellows in (2, 30)}
-    assert counts[2] == counts[30] == 12, counts  # with the unread-notification count
+    world = {}
+
+    def cohort_of(fellows):
+        program = ProgramFactory()
+        director = MembershipFactory(program=program, role=Membership.Role.DIRECTOR).user
+        world.update(cohort=CohortFactory(program=program), fellows=fellows)
+        for _ in range(fellows):
+            EnrolmentFactory(cohort=world["cohort"])
+        client.force_login(director)
+
+    def cohort_page():
+        response = page_ok(client, world["cohort"].get_absolute_url())
+        assert response.content.decode().count("<tr>") == world["fellows"] + 1
+
+    # With the unread-notification count.
+    assert_constant_queries(cohort_page, cohort_of, sizes=(2, 30), exactly=12, fresh=True)
 
 
 def test_schedule_shows_on_pathway_profile_and_cohort_pages(client, ours, enrolment):

@@ -1,9 +1,12 @@
 """Walk the URL configuration and ask every route as every kind of user."""
 
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tests.conftest import assert_nothing_changed
 
 # Who asks. Ours are the roles of our program; theirs are the same roles of another program.
 OUR_ROLES = ("fellow", "faculty", "coordinator", "director")
@@ -64,8 +67,13 @@ class Route:
     data: dict = field(default_factory=dict)
 
 
-def ask(client, world, principal: str, route: RouteInfo, spec: Route, side: str):
-    """One request, rolled back afterwards so a POST never changes what the next one sees."""
+def ask(
+    client, world, principal: str, route: RouteInfo, spec: Route, side: str, refused: bool = False
+):
+    """One request, rolled back afterwards so a POST never changes what the next one sees.
+
+    A refused write must also leave every row as it was (checked before the rollback hides it).
+    """
     user = {
         "anonymous": None,
         "fellow": world.ours.fellow,
@@ -81,8 +89,11 @@ def ask(client, world, principal: str, route: RouteInfo, spec: Route, side: str)
     kwargs = {name: world.ids[side][name] for name in route.kwargs if name not in spec.extra}
     kwargs |= {name: value for name, value in spec.extra.items() if name in route.kwargs}
     url = reverse(route.name, kwargs=kwargs)
+    watch = refused and spec.method != "get"
     with transaction.atomic():
         data = {name: world.ids[side][key] for name, key in spec.data.items()}
-        response = getattr(client, spec.method)(url, data)
+        what = f"{spec.method.upper()} {url} as {principal} ({side}), refused,"
+        with assert_nothing_changed(what) if watch else nullcontext():
+            response = getattr(client, spec.method)(url, data)
         transaction.set_rollback(True)
     return url, response

@@ -3,14 +3,19 @@
 Every named route is asked by an anonymous visitor, each role of our program, and a fellow and a
 director of another program, with real ids of the user's own objects, of another fellow's objects
 and of the other program's objects. Each answer must be what ``MATRIX`` says: the allowed roles get
-the page (200, or a redirect that is not to sign-in), everyone else a 404 (or 403) and anonymous
-visitors the sign-in page. A route missing from ``MATRIX`` fails the test, so a new page cannot
-ship without deciding who may see it.
+the page (200, or a redirect that is not to sign-in), everyone else a 404 (never a 403: a page
+does not tell a member in the wrong role that it exists) and anonymous visitors the sign-in page;
+a refused POST must also leave every row of every table as it was. A route missing from
+``MATRIX`` fails the test, so a new page cannot ship without deciding who may see it.
 """
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
+from curriculum.models import Program
+from tests.conftest import assert_nothing_changed
+from tests.curriculum.factories import ProgramFactory
 from tests.trust.matrix import OUR_ROLES, PRINCIPALS, THEIR_ROLES, Route, all_routes, ask
 from tests.trust.world import build_world
 
@@ -45,11 +50,11 @@ MATRIX: dict[str, Route] = {
     "curriculum:rotation_list": Route(allow={"fellow": ANY, **TEACHERS}),
     "curriculum:rotation_create": Route(allow=STAFF),
     "curriculum:rotation_edit": Route(allow=STAFF),
-    "curriculum:schedule": Route(allow=TEACHERS),
-    "curriculum:schedule_block_create": Route(allow=STAFF),
-    "curriculum:schedule_block_delete": Route(allow=STAFF, method="post"),
+    "trainees:schedule": Route(allow=TEACHERS),
+    "trainees:schedule_block_create": Route(allow=STAFF),
+    "trainees:schedule_block_delete": Route(allow=STAFF, method="post"),
     # trainees
-    "trainees:my_progress": Route(allow=FELLOW),
+    "dashboard:my_progress": Route(allow=FELLOW),
     "trainees:my_pathway": Route(allow=FELLOW),
     "trainees:cohort_list": Route(allow=TEACHERS),
     "trainees:cohort_create": Route(allow=STAFF),
@@ -68,7 +73,7 @@ MATRIX: dict[str, Route] = {
     "trainees:pathway_edit": Route(allow=STAFF),
     "trainees:enrolment_status": Route(allow=STAFF),
     # assessments
-    "assessments:faculty_queue": Route(allow={"faculty": ANY}),
+    "dashboard:faculty_queue": Route(allow={"faculty": ANY}),
     "assessments:template_list": Route(allow=DIRECTOR),
     "assessments:template_create": Route(allow=DIRECTOR),
     "assessments:template_update": Route(allow=DIRECTOR),
@@ -190,7 +195,7 @@ def _verdict(response) -> str:
         return "login"
     if response.status_code in (200, 302):
         return "allowed"
-    if response.status_code in (403, 404):
+    if response.status_code == 404:
         return "denied"
     return f"status {response.status_code}"
 
@@ -235,9 +240,16 @@ def test_permission_matrix(client, ours, theirs):
         for principal in PRINCIPALS:
             sides = object_sides(route) if principal in OUR_ROLES else ("mine",)
             for side in sides:
-                url, response = ask(client, world, principal, route, spec, side)
+                expected = _expected(spec, principal, side)
+                try:
+                    url, response = ask(
+                        client, world, principal, route, spec, side, refused=expected != "allowed"
+                    )
+                except AssertionError as changed:  # a refused write that wrote anyway
+                    failures.append(str(changed))
+                    continue
                 asked += 1
-                got, expected = _verdict(response), _expected(spec, principal, side)
+                got = _verdict(response)
                 if got != expected:
                     failures.append(
                         f"{route.name} {spec.method.upper()} {url} as {principal} "
@@ -248,3 +260,16 @@ def test_permission_matrix(client, ours, theirs):
     print(
         f"permission matrix: {len(MATRIX)} routes, {len(PRINCIPALS)} principals, {asked} requests"
     )
+
+
+@pytest.mark.django_db
+def test_the_nothing_changed_check_sees_a_new_row_and_an_edited_one(ours):
+    """The matrix relies on it: a row added, or only touched (``updated_at``), is a change."""
+    adding = assert_nothing_changed("adding a program")
+    with pytest.raises(AssertionError, match="curriculum_program"), adding:
+        ProgramFactory(name="Sneaked in")
+    touching = assert_nothing_changed("touching a program")
+    with pytest.raises(AssertionError, match="curriculum_program"), touching:
+        Program.objects.filter(pk=ours.program.pk).update(updated_at=timezone.now())
+    with assert_nothing_changed("reading"):
+        assert Program.objects.filter(pk=ours.program.pk).exists()

@@ -1,9 +1,9 @@
 """``manage.py verify_signatures``: check every stored signature and every program's chain.
 
 Covers all three kinds of signed record: assessments, finalised CCC reviews and final summative
-evaluations (``assessments.services.signing.signature_verify_all``). ``--seal`` first seals the
-older, hash-only (scheme 1) signatures that still verify into scheme 2; running it again is
-harmless.
+evaluations (``assessments.services.signatures.verify.signature_verify_all``). ``--seal`` first
+seals the older, hash-only (scheme 1) signatures that still verify into scheme 2; running it
+again is harmless.
 
 Exits 0 when everything matches, and with an error (``CommandError``) naming the number of
 problems otherwise, so a scheduled job or CI step fails loudly. It prints each program's chain
@@ -16,10 +16,10 @@ import datetime
 from django.core.management.base import BaseCommand, CommandError
 
 from assessments.models import Signature
-from assessments.services.signing import (
+from assessments.services.signatures.legacy import signature_seal_legacy
+from assessments.services.signatures.verify import (
     SignatureProblem,
     signature_chain_heads,
-    signature_seal_legacy,
     signature_verify_all,
 )
 

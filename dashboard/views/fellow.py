@@ -1,0 +1,37 @@
+"""The fellow home: their own progress toward graduation and what is due; nobody else's."""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from curriculum.access import program_for
+from curriculum.models import Membership
+from procedures.selectors.progress import fellow_target_progress, progress_fellow_list
+
+from .. import selectors
+
+
+def my_progress(request: HttpRequest, program_id: int) -> HttpResponse:
+    """Fellow home: their own progress toward graduation (procedure targets, CCC levels, latest
+    ratings), what is due, and their latest feedback; nobody else's. A fixed number of queries."""
+    program = program_for(request.user, program_id, roles=[Membership.Role.FELLOW])
+    fellow = get_object_or_404(
+        progress_fellow_list(user=request.user, program=program), user=request.user
+    )
+    today = program.today()
+    procedures = fellow_target_progress(user=request.user, fellow=fellow)
+    levels = selectors.fellow_levels(
+        fellow=fellow, subcompetencies=selectors.current_subcompetencies(program=program)
+    )
+    context = {
+        "program": program,
+        "today": today,
+        "procedures": procedures,
+        "procedure_targets_met": sum(item.met for item in procedures),
+        "procedure_targets_total": len(procedures),
+        "levels": [row for row in levels if row.ccc or row.rating],
+        "has_ccc": any(row.ccc for row in levels),
+        "due": selectors.fellow_due(fellow=fellow, today=today),
+        "upcoming_days": selectors.UPCOMING_DAYS,
+        "feedback": selectors.latest_feedback(fellow=fellow),
+    }
+    return render(request, "dashboard/my_progress.html", context)
