@@ -3,9 +3,9 @@ import datetime
 from django.db.models import QuerySet
 
 from curriculum.models import Program
+from curriculum.permissions import can_view_audit
 
 from .models import AuditEvent
-from .permissions import can_view_audit
 
 
 def audit_event_list(

@@ -24,3 +24,9 @@ def can_manage_curriculum(user, program: Program) -> bool:
 def can_manage_schedule(user, program: Program) -> bool:
     """Directors and coordinators build the rotations and the fellows' schedule."""
     return can_manage_roster(user, program)
+
+
+def can_view_audit(user, program: Program) -> bool:
+    """The program director reads (and exports) the audit trail; nobody edits it. Here, not in
+    ``audit``, because the program's own pages (below ``audit`` in the layers) link to it."""
+    return has_program_role(user, program, [Membership.Role.DIRECTOR])

@@ -14,7 +14,7 @@ from . import milestones
 from .access import program_for
 from .forms import MilestoneSetImportForm, RotationForm
 from .models import Membership
-from .permissions import can_manage_curriculum, can_manage_schedule
+from .permissions import can_manage_curriculum, can_manage_schedule, can_view_audit
 from .selectors import (
     membership_list,
     milestone_set_full_list,
@@ -49,6 +49,7 @@ def program_overview(request: HttpRequest, program_id: int) -> HttpResponse:
         "program": program,
         "role_counts": program_role_counts(program=program),
         "roster_page": roster.get_page(request.GET.get("page")),
+        "can_view_audit": can_view_audit(request.user, program),
     }
     return render_page_or_partial(request, "curriculum/program_overview.html", "roster", context)
 
