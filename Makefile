@@ -55,6 +55,7 @@ deploy-check: install
 	DJANGO_SECRET_KEY=ci-only-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOP \
 	DJANGO_SIGNING_KEY=ci-only-signing-0123456789abcdefghijklmnopqrstuvwxyz \
 	DJANGO_ALLOWED_HOSTS=fellowship.example.org \
+	DJANGO_SITE_URL=https://fellowship.example.org \
 	DATABASE_URL=postgres://fellowship@127.0.0.1:5432/fellowship \
 	REDIS_URL=redis://127.0.0.1:6379/0 \
 	$(PY) manage.py check --deploy --fail-level WARNING

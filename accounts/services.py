@@ -1,7 +1,6 @@
 import secrets
 from datetime import datetime
 from typing import TYPE_CHECKING
-from urllib.parse import urljoin
 
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
@@ -13,6 +12,7 @@ from django.utils import timezone
 
 from audit.services import audit_record, audit_record_many
 from core import outbox
+from core.links import absolute_url
 from curriculum.models import Membership, Program
 from curriculum.permissions import can_manage_roster, has_program_role
 from curriculum.services import membership_grant
@@ -56,7 +56,7 @@ ROSTER_REFUSED = "Only the program director or coordinator can change the roster
 
 
 def invitation_create(
-    *, actor, program: Program, email: str, full_name: str, role: str, base_url: str
+    *, actor, program: Program, email: str, full_name: str, role: str
 ) -> Invitation:
     """Invite someone to a fellow or faculty role and email them a link.
 
@@ -123,16 +123,16 @@ def invitation_create(
             obj=invitation,
             changes={"email": [None, email], "role": [None, role]},
         )
-        _invitation_email_queue(invitation=invitation, token=token, base_url=base_url)
+        _invitation_email_queue(invitation=invitation, token=token)
     return invitation
 
 
-def _invitation_email_queue(*, invitation: Invitation, token: str, base_url: str) -> None:
+def _invitation_email_queue(*, invitation: Invitation, token: str) -> None:
     """Queue the email carrying ``token``'s link; call inside the transaction that saved it.
 
     Keyed by the invitation and its token, so each link is emailed once; an older link's email
     still waiting for the mail server is dropped (that link no longer works)."""
-    link = urljoin(base_url, reverse("accounts:invitation_accept", kwargs={"token": token}))
+    link = absolute_url(reverse("accounts:invitation_accept", kwargs={"token": token}))
     body = render_to_string(
         "accounts/email/invitation.txt",
         {
@@ -153,7 +153,7 @@ def _invitation_email_queue(*, invitation: Invitation, token: str, base_url: str
     )
 
 
-def invitation_resend(*, actor, invitation: Invitation, base_url: str) -> Invitation:
+def invitation_resend(*, actor, invitation: Invitation) -> Invitation:
     """Email a pending (or expired) invitation again, with a new link valid for another
     ``INVITATION_TTL``.
 
@@ -186,7 +186,7 @@ def invitation_resend(*, actor, invitation: Invitation, base_url: str) -> Invita
             obj=invitation,
             changes={"expires_at": [before.isoformat(), invitation.expires_at.isoformat()]},
         )
-        _invitation_email_queue(invitation=invitation, token=token, base_url=base_url)
+        _invitation_email_queue(invitation=invitation, token=token)
     return invitation
 
 
@@ -380,7 +380,7 @@ def roster_import_preview(*, actor, program: Program, content: bytes) -> RosterP
     return roster_parse(content, members=members, open_invitations=open_invitations)
 
 
-def roster_import(*, actor, program: Program, content: bytes, base_url: str) -> list[Invitation]:
+def roster_import(*, actor, program: Program, content: bytes) -> list[Invitation]:
     """Invite everyone in a roster CSV, or nobody.
 
     The file is checked again here (an earlier preview is never trusted); any problem raises a
@@ -405,7 +405,6 @@ def roster_import(*, actor, program: Program, content: bytes, base_url: str) -> 
                 email=row.email,
                 full_name=row.full_name,
                 role=row.role,
-                base_url=base_url,
             )
             for row in preview.rows
         ]

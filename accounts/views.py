@@ -69,7 +69,6 @@ def people_invite(request: HttpRequest, program_id: int) -> HttpResponse:
             invitation = invitation_create(
                 actor=request.user,
                 program=program,
-                base_url=request.build_absolute_uri("/"),
                 **form.cleaned_data,
             )
         except ValidationError as error:
@@ -128,9 +127,7 @@ def invitation_resend_view(request: HttpRequest, program_id: int, invitation_id:
         invitation_open_list(user=request.user, program=program), pk=invitation_id
     )
     try:
-        invitation = invitation_resend(
-            actor=request.user, invitation=invitation, base_url=request.build_absolute_uri("/")
-        )
+        invitation = invitation_resend(actor=request.user, invitation=invitation)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -254,12 +251,7 @@ def _roster_confirm(request: HttpRequest, program: Program) -> HttpResponse:
     request.session.save()
     request.session.modified = False
     try:
-        invitations = roster_import(
-            actor=request.user,
-            program=program,
-            content=content,
-            base_url=request.build_absolute_uri("/"),
-        )
+        invitations = roster_import(actor=request.user, program=program, content=content)
     except ValidationError:
         # Something changed since the preview (someone accepted, say): show the problems now.
         return _roster_preview(request, program, content)

@@ -9,7 +9,6 @@ the mail server is down.
 import secrets
 from datetime import datetime
 from decimal import Decimal
-from urllib.parse import urljoin
 
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -24,6 +23,7 @@ from assessments.models import LEVELS, AssessmentTemplate
 from assessments.services.workflow import NA_FORM_VALUE
 from audit.services import audit_record
 from core import outbox
+from core.links import absolute_url
 from core.phi import identifier_problems
 from curriculum.models import Membership, Program, Subcompetency
 
@@ -51,7 +51,6 @@ def external_request_create(
     actor,
     fellow: Membership,
     evaluator_role: str,
-    base_url: str,
     evaluator_name: str = "",
     evaluator_email: str = "",
     template: AssessmentTemplate | None = None,
@@ -111,7 +110,7 @@ def external_request_create(
         token_hash=token_hash(token),
         expires_at=timezone.now() + REQUEST_TTL,
     )
-    link = urljoin(base_url, reverse("evaluators:evaluate", kwargs={"token": token}))
+    link = absolute_url(reverse("evaluators:evaluate", kwargs={"token": token}))
     with transaction.atomic():
         request.full_clean()
         request.save()

@@ -79,7 +79,6 @@ def request_create(request: HttpRequest, program_id: int) -> HttpResponse:
                 evaluator_name=data["evaluator_name"],
                 evaluator_email=data["evaluator_email"],
                 template=data["template"],
-                base_url=request.build_absolute_uri("/"),
             )
         except PermissionDenied as exc:
             messages.error(request, str(exc))

@@ -9,7 +9,9 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from .links import absolute, open_path
+from core.links import absolute_url
+
+from .links import open_path
 from .models import Delivery, Reminder
 
 
@@ -23,7 +25,7 @@ def build_message(delivery: Delivery, reminders: list[Reminder]) -> EmailMultiAl
     items = [
         {
             "reminder": reminder,
-            "url": absolute(open_path(program_id=reminder.program_id, reminder_id=reminder.pk)),
+            "url": absolute_url(open_path(program_id=reminder.program_id, reminder_id=reminder.pk)),
         }
         for reminder in reminders
     ]
@@ -32,10 +34,10 @@ def build_message(delivery: Delivery, reminders: list[Reminder]) -> EmailMultiAl
         "recipient": delivery.recipient,
         "items": items,
         "is_digest": delivery.kind == Delivery.Kind.DIGEST,
-        "preferences_url": absolute(
+        "preferences_url": absolute_url(
             reverse("reminders:preferences", kwargs={"program_id": program_id})
         ),
-        "centre_url": absolute(
+        "centre_url": absolute_url(
             reverse("reminders:notification_centre", kwargs={"program_id": program_id})
         ),
     }

@@ -35,10 +35,6 @@ def open_path(*, program_id: int, reminder_id: int) -> str:
     )
 
 
-def absolute(path: str) -> str:
-    return settings.REMINDERS_SITE_URL.rstrip("/") + path
-
-
 # Item pages, reversed once per program so the sweep spends no time on URL resolving per row.
 def program_paths(program_id: int) -> dict[str, str]:
     kwargs = {"program_id": program_id}

@@ -13,11 +13,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from core.forms import add_service_errors
+from core.links import absolute_url
 from curriculum.access import program_for
 
 from . import ical
 from .forms import PreferenceForm, ReminderSettingsForm
-from .links import absolute, assessment_path, link_token, link_token_load, program_paths
+from .links import assessment_path, link_token, link_token_load, program_paths
 from .models import OPTIONAL_KINDS, ReminderSettings
 from .permissions import MANAGER_ROLES
 from .selectors import (
@@ -114,7 +115,7 @@ def calendar_settings(request: HttpRequest, program_id: int) -> HttpResponse:
         action = request.POST.get("action")
         if action == "reset":
             pref = services.calendar_token_reset(actor=request.user)
-            request.session[CALENDAR_LINK_SESSION_KEY] = absolute(
+            request.session[CALENDAR_LINK_SESSION_KEY] = absolute_url(
                 reverse("reminders:calendar_feed", kwargs={"token": pref.calendar_token})
             )
             messages.success(request, "Your new calendar link is ready; the old one is revoked.")
@@ -147,7 +148,7 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
                 day=deadline.due_date,
                 summary=deadline.title,
                 description=f"{deadline.get_kind_display()} · {deadline.program.name}",
-                url=absolute(program_paths(deadline.program_id)["calendar"]),
+                url=absolute_url(program_paths(deadline.program_id)["calendar"]),
             )
         )
     for assessment in assessments:
@@ -159,7 +160,7 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
                 day=assessment.due_date,
                 summary=f"Due: {assessment.template.name} for {fellow}",
                 description=assessment.program.name,
-                url=absolute(assessment_path(paths, assessment.pk)),
+                url=absolute_url(assessment_path(paths, assessment.pk)),
             )
         )
     body = ical.calendar(events, name="Fellowship deadlines", stamp=timezone.now())

@@ -18,6 +18,9 @@ AUTH_USER_MODEL = "accounts.User"
 SITE_ID = 1
 
 LANGUAGE_CODE = "en-us"
+# The public address every link that leaves the app is built on (core.links): emails, the
+# calendar feed, evaluator links. `make run` follows PORT; production requires DJANGO_SITE_URL.
+SITE_URL = env.str_("DJANGO_SITE_URL", default=f"http://127.0.0.1:{env.int_('PORT', default=8000)}")
 TIME_ZONE = "UTC"  # storage and server time; each program has its own display time zone
 USE_I18N = True
 USE_TZ = True
@@ -286,7 +289,6 @@ REMINDERS_RETRY_BASE_SECONDS = 60  # back-off: 1, 2, 4, 8, 16 minutes
 REMINDERS_FAILED_RETRY_SECONDS = 60 * 60
 REMINDERS_FAILED_RETRY_HOURS = 24
 REMINDERS_LINK_MAX_AGE_DAYS = 60  # signed links in emails expire
-REMINDERS_SITE_URL = env.str_("DJANGO_SITE_URL", default="http://127.0.0.1:8000")
 REMINDERS_MESSAGE_ID_DOMAIN = "reminders.fellowship"
 
 # --- Behaviour switches -----------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """Production: every secret and address comes from the environment, with no default.
 
-A missing DJANGO_SECRET_KEY, DJANGO_SIGNING_KEY, DJANGO_ALLOWED_HOSTS, DATABASE_URL or REDIS_URL
-raises ImproperlyConfigured, so the process stops at start-up instead of running half-configured.
+A missing DJANGO_SECRET_KEY, DJANGO_SIGNING_KEY, DJANGO_ALLOWED_HOSTS, DJANGO_SITE_URL, DATABASE_URL
+or REDIS_URL raises ImproperlyConfigured, so the process stops at start-up instead of running
+half-configured.
 """
 
 from django.core.exceptions import ImproperlyConfigured
@@ -21,6 +22,13 @@ if len(SIGNING_KEY) < 32 or SIGNING_KEY == SECRET_KEY:
         "DJANGO_SIGNING_KEY must be at least 32 characters and differ from DJANGO_SECRET_KEY."
     )
 ALLOWED_HOSTS = env.list_("DJANGO_ALLOWED_HOSTS")
+# Where emailed links point (core.links); no default: a wrong host in every email is worse than
+# not starting.
+SITE_URL = env.str_("DJANGO_SITE_URL")
+if not SITE_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured(
+        "DJANGO_SITE_URL must be the site's address with its scheme, e.g. https://fellowship.example.org"
+    )
 CSRF_TRUSTED_ORIGINS = env.list_("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 # psycopg 3 connection pool; Django requires CONN_MAX_AGE = 0 with it. ``check`` tests a pooled

@@ -8,6 +8,7 @@ from .base import DATABASES, INSTALLED_APPS, REDIS_URL
 SECRET_KEY = "test-only-key-7c1f2e9a4b6d8f0a3c5e7b9d1f2a4c6e8b0d2f4a"  # noqa: S105
 SIGNING_KEY = "test-only-signing-key-3e8b1d6f0a2c4e7b9d1f3a5c7e9b2d4f6a8c0e1b"
 ALLOWED_HOSTS = ["localhost", "127.0.0.1", "testserver"]
+SITE_URL = "http://testserver"  # emailed links in tests, whatever PORT the shell has
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

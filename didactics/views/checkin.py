@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 
 from core.forms import add_service_errors
+from core.links import absolute_url
 from curriculum.access import program_for
 
 from ..forms import CheckinForm, CheckinWindowForm
@@ -27,7 +28,8 @@ def _checkin_session(request: HttpRequest, program_id: int, session_id: int):
 
 def _checkin_url(request: HttpRequest, session) -> str:
     path = url("check_in", program_id=session.program_id, session_id=session.pk)
-    return request.build_absolute_uri(f"{path}?{urlencode({'code': session.checkin_code})}")
+    # The site URL, not the host the presenter's laptop used: fellows' phones must reach it.
+    return absolute_url(f"{path}?{urlencode({'code': session.checkin_code})}")
 
 
 def checkin_run(request: HttpRequest, program_id: int, session_id: int) -> HttpResponse:

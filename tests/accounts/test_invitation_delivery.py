@@ -19,7 +19,6 @@ from tests.accounts.factories import InvitationFactory
 from tests.reminders.backends import age_delivery, smtp_down
 
 LINK = re.compile(r"/invitations/([\w-]+)/")
-BASE_URL = "https://fellowship.example.test/"
 
 
 @pytest.fixture
@@ -87,9 +86,7 @@ def test_a_roster_import_with_the_mail_server_down_sends_every_invitation_once_i
         b"email,full_name,role\nana@example.test,Dr. Ana,fellow\nben@example.test,Dr. Ben,faculty\n"
     )
     with django_capture_on_commit_callbacks(execute=True):
-        invitations = roster_import(
-            actor=ours.director, program=ours.program, content=content, base_url=BASE_URL
-        )
+        invitations = roster_import(actor=ours.director, program=ours.program, content=content)
     assert len(invitations) == 2
     deliveries = list(Delivery.objects.filter(kind="transactional").order_by("pk"))
     assert [d.to_email for d in deliveries] == ["ana@example.test", "ben@example.test"]
@@ -142,9 +139,7 @@ def test_resend_renews_an_expired_invitation(ours, django_capture_on_commit_call
     invitation = InvitationFactory(program=ours.program, expires_at=timezone.now())
     assert invitation.status == Invitation.Status.EXPIRED
     with django_capture_on_commit_callbacks(execute=True):
-        invitation = invitation_resend(
-            actor=ours.director, invitation=invitation, base_url=BASE_URL
-        )
+        invitation = invitation_resend(actor=ours.director, invitation=invitation)
     assert invitation.status == Invitation.Status.PENDING and len(mail.outbox) == 1
 
 
@@ -154,8 +149,8 @@ def test_resend_gives_up_the_older_link_still_waiting_for_the_mail_server(
     smtp = smtp_down(settings)
     invitation = InvitationFactory(program=ours.program)
     with django_capture_on_commit_callbacks(execute=True):
-        invitation_resend(actor=ours.director, invitation=invitation, base_url=BASE_URL)
-        invitation_resend(actor=ours.director, invitation=invitation, base_url=BASE_URL)
+        invitation_resend(actor=ours.director, invitation=invitation)
+        invitation_resend(actor=ours.director, invitation=invitation)
     first, second = Delivery.objects.filter(kind="transactional").order_by("pk")
     assert first.status == "failed" and first.last_error == "Replaced by a newer email."
     assert second.status == "pending"
@@ -173,7 +168,7 @@ def test_resend_refuses_an_invitation_that_is_no_longer_open(ours, state):
 
     invitation = InvitationFactory(program=ours.program, **{f"{state}_at": timezone.now()})
     with pytest.raises(ValidationError):
-        invitation_resend(actor=ours.director, invitation=invitation, base_url=BASE_URL)
+        invitation_resend(actor=ours.director, invitation=invitation)
     assert not Delivery.objects.exists()
 
 
@@ -181,7 +176,7 @@ def test_resend_refuses_an_invitation_that_is_no_longer_open(ours, state):
 def test_resend_is_for_the_director_and_coordinator_only(client, ours, role):
     invitation = InvitationFactory(program=ours.program, token="keep-me")
     with pytest.raises(PermissionDenied):
-        invitation_resend(actor=ours.user(role), invitation=invitation, base_url=BASE_URL)
+        invitation_resend(actor=ours.user(role), invitation=invitation)
     client.force_login(ours.user(role))
     assert client.post(_resend_path(ours, invitation)).status_code == 404
     assert invitation_get_for_token(token="keep-me") == invitation

@@ -11,7 +11,6 @@ from curriculum.models import Membership
 from tests.accounts.factories import InvitationFactory
 
 Role = Membership.Role
-BASE_URL = "https://fellowship.example.test/"
 HEADER = "email,full_name,role\n"
 
 
@@ -207,7 +206,7 @@ def test_a_file_that_is_not_csv_is_refused(content):
 
 
 def import_csv(actor, program, content: bytes):
-    return roster_import(actor=actor, program=program, content=content, base_url=BASE_URL)
+    return roster_import(actor=actor, program=program, content=content)
 
 
 CLEAN = csv_bytes(

@@ -145,7 +145,6 @@ def test_roster_changes_are_recorded(ours):
         email="new.fellow@example.org",
         full_name="New Fellow",
         role="fellow",
-        base_url="https://fellowship.example.org/",
     )
     fellow = Membership.objects.get(program=ours.program, user=ours.fellow)
     membership_deactivate(actor=ours.director, membership=fellow)
@@ -181,8 +180,6 @@ def test_reminder_send_now_and_settings_are_recorded(ours, django_capture_on_com
 
 
 # --- Roster: invitations, grants, re-invitations ----------------------------------------------
-
-BASE_URL = "https://fellowship.example.org/"
 
 
 def test_accepting_an_invitation_records_the_new_membership(ours):
@@ -244,7 +241,6 @@ def test_reinviting_records_the_withdrawal_of_the_earlier_invitation(ours):
             email="again@example.org",
             full_name="Again",
             role="fellow",
-            base_url=BASE_URL,
         )
 
     first = invite()
@@ -261,18 +257,16 @@ def test_roster_import_records_one_invitation_per_row_or_none(ours):
     from accounts.services import roster_import
 
     good = b"email,full_name,role\na@example.org,A,fellow\nb@example.org,B,faculty\n"
-    invitations = roster_import(
-        actor=ours.director, program=ours.program, content=good, base_url=BASE_URL
-    )
+    invitations = roster_import(actor=ours.director, program=ours.program, content=good)
     assert sorted(int(e.object_id) for e in _events("invitation.create")) == sorted(
         i.pk for i in invitations
     )
     before = AuditEvent.objects.count()
     bad = b"email,full_name,role\nc@example.org,C,fellow\nnot-an-email,D,fellow\n"
     with pytest.raises(ValidationError):
-        roster_import(actor=ours.director, program=ours.program, content=bad, base_url=BASE_URL)
+        roster_import(actor=ours.director, program=ours.program, content=bad)
     with pytest.raises(PermissionDenied):
-        roster_import(actor=ours.fellow, program=ours.program, content=good, base_url=BASE_URL)
+        roster_import(actor=ours.fellow, program=ours.program, content=good)
     assert AuditEvent.objects.count() == before  # append-only: count, do not delete
 
 
@@ -289,7 +283,6 @@ def test_refused_roster_changes_record_nothing(ours):
             email="x@example.org",
             full_name="X",
             role="fellow",
-            base_url=BASE_URL,
         )
     assert not AuditEvent.objects.exists()
 
@@ -305,7 +298,6 @@ def _ask(ours, **fields):
     return external_request_create(
         actor=ours.fellow,
         fellow=fellow,
-        base_url=BASE_URL,
         evaluator_role=fields.pop("evaluator_role", "nurse"),
         evaluator_name="Grace Lindqvist",
         evaluator_email="grace@hospital.test",

@@ -13,6 +13,7 @@ PRODUCTION_ENV = {
     "DJANGO_SECRET_KEY": "test-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRS",
     "DJANGO_SIGNING_KEY": "test-signing-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGH",
     "DJANGO_ALLOWED_HOSTS": "fellowship.example.org",
+    "DJANGO_SITE_URL": "https://fellowship.example.org",
     "DATABASE_URL": "postgres://fellowship@127.0.0.1:5432/fellowship",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
 }
@@ -73,6 +74,7 @@ DEPLOY_CHECK_ENV = {
     "DJANGO_SECRET_KEY": "ci-only-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOP",
     "DJANGO_SIGNING_KEY": "ci-only-signing-0123456789abcdefghijklmnopqrstuvwxyz",
     "DJANGO_ALLOWED_HOSTS": "fellowship.example.org",
+    "DJANGO_SITE_URL": "https://fellowship.example.org",
     "DATABASE_URL": "postgres://fellowship@127.0.0.1:5432/fellowship",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
 }
@@ -114,3 +116,41 @@ def test_seed_demo_is_unknown_under_production_settings():
     result = manage("seed_demo")
     assert result.returncode != 0
     assert "Unknown command: 'seed_demo'" in result.stderr
+
+
+def _settings_value(
+    name: str, settings_module: str, env: dict[str, str]
+) -> subprocess.CompletedProcess:
+    inherited = {"PATH", "HOME", "LANG", "PYTHONPATH", "VIRTUAL_ENV"}
+    clean = {k: v for k, v in os.environ.items() if k in inherited} | env
+    clean["DJANGO_SETTINGS_MODULE"] = settings_module
+    code = f"from django.conf import settings; print(settings.{name})"
+    return subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", code],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_make_run_links_follow_the_port_it_was_started_with():
+    result = _settings_value("SITE_URL", "config.settings.local", {"PORT": "8123"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "http://127.0.0.1:8123"
+
+
+def test_production_links_use_the_configured_site_url():
+    env = PRODUCTION_ENV | {"DJANGO_SITE_URL": "https://gme.example.edu", "PORT": "8123"}
+    result = _settings_value("SITE_URL", "config.settings.production", env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "https://gme.example.edu"
+
+
+def test_production_refuses_a_site_url_without_its_scheme():
+    env = PRODUCTION_ENV | {"DJANGO_SITE_URL": "fellowship.example.org"}
+    result = _settings_value("SITE_URL", "config.settings.production", env)
+    assert result.returncode != 0
+    assert "DJANGO_SITE_URL must be the site's address" in result.stderr

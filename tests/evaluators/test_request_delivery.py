@@ -85,7 +85,6 @@ def test_a_patients_address_is_erased_from_the_delivery_once_sent(
             fellow=fellow_of(ours),
             evaluator_role=EvaluatorRole.PATIENT,
             evaluator_email="john.smith@mail.test",
-            base_url="http://testserver/",
         )
     assert mail.outbox[0].to == ["john.smith@mail.test"]
     delivery = Delivery.objects.get(kind="transactional")
@@ -103,7 +102,6 @@ def test_a_patients_address_is_erased_once_the_email_is_given_up(
             fellow=fellow_of(ours),
             evaluator_role=EvaluatorRole.PATIENT,
             evaluator_email="john.smith@mail.test",
-            base_url="http://testserver/",
         )
     delivery = Delivery.objects.get(kind="transactional")
     Delivery.objects.filter(pk=delivery.pk).update(status="failed")

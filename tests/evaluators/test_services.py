@@ -34,7 +34,6 @@ from tests.curriculum.factories import MembershipFactory
 
 from .factories import RequestFactory, multi_source_template
 
-BASE = "https://fellowship.example.org/"
 ALL_YES = {q.key: 5 for q in PATIENT_QUESTIONS}
 
 
@@ -52,9 +51,7 @@ def create(people, *, actor=None, **fields):
     fields.setdefault("evaluator_email", "Grace.Lindqvist@Hospital.test")
     if fields["evaluator_role"] != EvaluatorRole.PATIENT:
         fields.setdefault("template", multi_source_template(people.program))
-    return external_request_create(
-        actor=actor or people.fellow, fellow=fellow_of(people), base_url=BASE, **fields
-    )
+    return external_request_create(actor=actor or people.fellow, fellow=fellow_of(people), **fields)
 
 
 # --- Asking ---------------------------------------------------------------------------------------
@@ -66,7 +63,7 @@ def test_professional_request_emails_an_absolute_single_use_link_and_keeps_only_
     with django_capture_on_commit_callbacks(execute=True):
         request, link = create(ours)
     token = link.rstrip("/").rsplit("/", 1)[1]
-    assert link == f"{BASE}evaluate/{token}/"
+    assert link == f"http://testserver/evaluate/{token}/"  # settings.SITE_URL, not a request
     assert request.token_hash == invitation_token_hash(token) != token
     assert not ExternalEvaluationRequest.objects.filter(token_hash=token).exists()
     assert request.evaluator_email == "grace.lindqvist@hospital.test"

@@ -82,6 +82,7 @@ def production_server(transactional_db, tmp_path):
         "DJANGO_SECRET_KEY": "fault-test-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOP",
         "DJANGO_SIGNING_KEY": "fault-test-signing-0123456789abcdefghijklmnopqrstuvwxyz",
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "DJANGO_SITE_URL": "http://127.0.0.1",
         "DJANGO_SECURE_SSL_REDIRECT": "false",
         "DATABASE_URL": test_database_url(),
         "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),

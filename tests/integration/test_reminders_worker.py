@@ -40,7 +40,7 @@ from django.conf import settings
 settings.MAILERS = {{"default": {{"BACKEND": "django.core.mail.backends.smtp.EmailBackend",
     "OPTIONS": {{"host": "127.0.0.1", "port": int(os.environ["SINK_PORT"]), "timeout": 30}}}}}}
 settings.REMINDERS_CLAIM_LEASE_SECONDS = {LEASE_SECONDS}
-settings.REMINDERS_SITE_URL = "{SITE}"
+settings.SITE_URL = "{SITE}"
 from config.celery_app import app
 queue = os.environ["QUEUE"]
 app.conf.task_always_eager = False

@@ -186,6 +186,7 @@ def production_requests(db):
         "DJANGO_SECRET_KEY": "timeout-test-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN",
         "DJANGO_SIGNING_KEY": "timeout-test-signing-0123456789abcdefghijklmnopqrstuvwxyz",
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "DJANGO_SITE_URL": "http://127.0.0.1",
         "DATABASE_URL": (
             f"postgres://{database['USER']}{password}@127.0.0.1:{proxy.port}/{database['NAME']}"
         ),

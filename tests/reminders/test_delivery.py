@@ -1,4 +1,5 @@
 import datetime
+import re
 
 import pytest
 from django.core import mail
@@ -174,3 +175,12 @@ def test_send_now_twice_before_the_worker_runs_sends_one_email(
     delivery_send(delivery_id=delivery_id)
     delivery_send(delivery_id=delivery_id)
     assert len(mail.outbox) == 1
+
+
+def test_email_links_use_the_site_url_whatever_built_them(ours, settings):
+    settings.SITE_URL = "http://127.0.0.1:8123"
+    [reminder] = _immediate(ours, 1)
+    assert delivery_send(delivery_id=reminder.delivery_id) == "sent"
+    [message] = mail.outbox
+    links = re.findall(r"https?://[^\s\"<>]+", message.body)
+    assert links and all(link.startswith("http://127.0.0.1:8123/programs/") for link in links)
