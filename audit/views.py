@@ -15,8 +15,8 @@ from .forms import AuditFilterForm
 from .selectors import audit_action_list, audit_event_list
 
 PAGE_SIZE = 50
+# After the first column, "when (<the program's time zone>)": times carry their UTC offset too.
 EXPORT_HEADER = (
-    "when (UTC)",
     "who",
     "action",
     "record type",
@@ -65,12 +65,12 @@ def audit_event_export(request: HttpRequest, program_id: int) -> StreamingHttpRe
     writer = csv.writer(_Echo())
 
     def rows():
-        yield writer.writerow(EXPORT_HEADER)
+        yield writer.writerow((f"when ({program.timezone})", *EXPORT_HEADER))
         for event in events.iterator(chunk_size=2000):
             yield writer.writerow(
                 spreadsheet_safe(value)
                 for value in (
-                    event.created_at.isoformat(),
+                    program.localtime(event.created_at).isoformat(),  # with its offset
                     event.actor.email if event.actor else "system",
                     event.action,
                     event.object_type,

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
 
@@ -79,3 +80,23 @@ class NoStoreMiddleware:
         if is_csv or (user is not None and user.is_authenticated):
             response["Cache-Control"] = "no-store"
         return response
+
+
+class TimezoneResetMiddleware:
+    """Each request starts and ends on UTC (``TIME_ZONE``).
+
+    A page that belongs to a program switches to the program's time zone when it loads the
+    program (``curriculum.access.program_for``), so every date and time it renders, and every
+    date-time a form reads, is on the program's clock. The active zone is per thread: this makes
+    sure no request inherits the zone of the one the same worker thread served before.
+    """
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        timezone.deactivate()
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

@@ -12,7 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from core.forms import add_service_errors
-from curriculum.access import program_for
+from curriculum.access import activate_program_zone, program_for
 from curriculum.models import Membership, Program
 
 from . import selectors
@@ -208,6 +208,7 @@ def evaluate(request: HttpRequest, token: str) -> HttpResponse:
     refusal = external_request_refusal(evaluation_request)
     if refusal is not None:
         return _refused(request, refusal)
+    activate_program_zone(evaluation_request.program)  # the link reaches its program, not a URL
     if request.method == "POST" and not external_post_allowed(token=token):
         return render(
             request,

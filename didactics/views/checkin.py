@@ -5,7 +5,6 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.http import urlencode
 
 from core.forms import add_service_errors
@@ -39,22 +38,16 @@ def checkin_run(request: HttpRequest, program_id: int, session_id: int) -> HttpR
         opens, closes = session.checkin_opens_at, session.checkin_closes_at
     else:
         opens, closes = default_window(session)
-    initial = {
-        "opens_at": program.localtime(opens).replace(tzinfo=None),
-        "closes_at": program.localtime(closes).replace(tzinfo=None),
-    }
-    form = CheckinWindowForm(request.POST or None, initial=initial)
-    if request.method == "POST":
-        with timezone.override(program.zone):
-            valid = form.is_valid()
-        if valid:
-            try:
-                session_open_checkin(actor=request.user, session=session, **form.cleaned_data)
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                messages.success(request, "Check-in is set up. Show the code in the room.")
-                return redirect(url("checkin_run", program_id=program.pk, session_id=session.pk))
+    # The request is on the program's clock (program_for): the form shows and reads local times.
+    form = CheckinWindowForm(request.POST or None, initial={"opens_at": opens, "closes_at": closes})
+    if request.method == "POST" and form.is_valid():
+        try:
+            session_open_checkin(actor=request.user, session=session, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Check-in is set up. Show the code in the room.")
+            return redirect(url("checkin_run", program_id=program.pk, session_id=session.pk))
     qr = None
     if session.checkin_is_set_up:
         qr = segno.make(_checkin_url(request, session), error="m").svg_data_uri(
@@ -66,8 +59,8 @@ def checkin_run(request: HttpRequest, program_id: int, session_id: int) -> HttpR
         "form": form,
         "qr": qr,
         "checkin_url": _checkin_url(request, session) if session.checkin_is_set_up else "",
-        "opens": program.localtime(opens),
-        "closes": program.localtime(closes),
+        "opens": opens,
+        "closes": closes,
     }
     return render(request, "didactics/checkin_run.html", context)
 

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from core.csv import csv_response, upload_stash, upload_stashed
 from core.forms import add_service_errors
 from core.htmx import is_htmx, render_page_or_partial
-from curriculum.access import program_for
+from curriculum.access import activate_program_zone, program_for
 
 from ..csv_entries import COLUMNS as IMPORT_COLUMNS
 from ..csv_entries import MAX_ROWS as IMPORT_MAX_ROWS
@@ -54,8 +54,11 @@ EXPORT_COLUMNS = (*IMPORT_COLUMNS, "status", "return_reason")
 
 
 def _own_fellow(request: HttpRequest, program_id: int):
-    """The signed-in fellow's membership in this program; anyone else gets a 404."""
-    return get_object_or_404(own_fellow_membership_list(user=request.user), program_id=program_id)
+    """The signed-in fellow's membership in this program (the page then runs on the program's
+    clock); anyone else gets a 404."""
+    fellow = get_object_or_404(own_fellow_membership_list(user=request.user), program_id=program_id)
+    activate_program_zone(fellow.program)
+    return fellow
 
 
 def _own_entry(request: HttpRequest, fellow, entry_id: int):

@@ -135,7 +135,7 @@ def test_export_streams_every_event_as_safe_csv(client, ours):
     assert response.status_code == 200
     assert response.streaming
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
-    assert rows[0][0] == "when (UTC)"
+    assert rows[0][0] == f"when ({ours.program.timezone})"
     assert rows[1][1] == ours.director.email
     assert rows[1][2] == "assessment.sign"
     assert rows[1][5] == "'=HYPERLINK(1)"

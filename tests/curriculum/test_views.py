@@ -13,14 +13,6 @@ def test_program_overview_access_matrix(client, ours, theirs):
     assert_role_page_access(client, ours, theirs, path, allowed={"director", "coordinator"})
 
 
-def test_only_the_director_is_offered_the_audit_trail_on_the_overview(client, ours):
-    audit_path = f"/programs/{ours.program.pk}/audit/"
-    for role, offered in [("director", True), ("coordinator", False)]:
-        client.force_login(ours.user(role))
-        page = page_ok(client, f"/programs/{ours.program.pk}/").content.decode()
-        assert (audit_path in page) is offered, role
-
-
 def test_unknown_program_is_404(client, ours):
     client.force_login(ours.director)
     assert client.get("/programs/999999/").status_code == 404
