@@ -125,6 +125,13 @@ class BrowserPage:
         assert not self.console_errors, f"browser console errors: {self.console_errors}"
 
 
+@pytest.fixture(autouse=True)
+def site_url_is_the_live_server(live_server, settings):
+    """Links in emails are built on SITE_URL (core.links): here, the server the browser talks to,
+    as `make run` sets it from PORT."""
+    settings.SITE_URL = live_server.url
+
+
 def open_page(browser, live_server, viewport: dict):
     """A fresh context (nobody signed in) on the session's one browser."""
     context = browser.new_context(viewport=viewport)

@@ -55,6 +55,7 @@ MATRIX: dict[str, Route] = {
     "trainees:schedule_block_delete": Route(allow=STAFF, method="post"),
     # trainees
     "dashboard:my_progress": Route(allow=FELLOW),
+    "dashboard:program_settings": Route(allow=STAFF),
     "trainees:my_pathway": Route(allow=FELLOW),
     "trainees:cohort_list": Route(allow=TEACHERS),
     "trainees:cohort_create": Route(allow=STAFF),
