@@ -19,17 +19,22 @@ PRODUCTION_ENV = {
 }
 
 
-def manage(*args: str, drop: str | None = None) -> subprocess.CompletedProcess:
-    # A clean production environment: nothing inherited from the test run (the browser tests set
-    # DJANGO_ALLOW_ASYNC_UNSAFE, which check --deploy rightly rejects).
+def manage(
+    *args: str,
+    drop: str | None = None,
+    env: dict[str, str] = PRODUCTION_ENV,
+    settings_module: str = "config.settings.production",
+) -> subprocess.CompletedProcess:
+    # A clean environment (production's by default): nothing inherited from the test run (the
+    # browser tests set DJANGO_ALLOW_ASYNC_UNSAFE, which check --deploy rightly rejects).
     inherited = {"PATH", "HOME", "LANG", "PYTHONPATH", "VIRTUAL_ENV"}
-    env = {k: v for k, v in os.environ.items() if k in inherited}
-    env |= {k: v for k, v in PRODUCTION_ENV.items() if k != drop}
-    env["DJANGO_SETTINGS_MODULE"] = "config.settings.production"
+    clean = {k: v for k, v in os.environ.items() if k in inherited}
+    clean |= {k: v for k, v in env.items() if k != drop}
+    clean["DJANGO_SETTINGS_MODULE"] = settings_module
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
-        env=env,
+        env=clean,
         capture_output=True,
         text=True,
         timeout=120,
@@ -118,22 +123,9 @@ def test_seed_demo_is_unknown_under_production_settings():
     assert "Unknown command: 'seed_demo'" in result.stderr
 
 
-def _settings_value(
-    name: str, settings_module: str, env: dict[str, str]
-) -> subprocess.CompletedProcess:
-    inherited = {"PATH", "HOME", "LANG", "PYTHONPATH", "VIRTUAL_ENV"}
-    clean = {k: v for k, v in os.environ.items() if k in inherited} | env
-    clean["DJANGO_SETTINGS_MODULE"] = settings_module
+def _settings_value(name: str, settings_module: str, env: dict[str, str]):
     code = f"from django.conf import settings; print(settings.{name})"
-    return subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", code],
-        cwd=ROOT,
-        env=clean,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return manage("shell", "-c", code, env=env, settings_module=settings_module)
 
 
 def test_make_run_links_follow_the_port_it_was_started_with():
