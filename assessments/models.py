@@ -73,10 +73,14 @@ class Assessment(TimeStampedModel):
         RETURNED = "returned", "Returned to the assessor"
         SIGNED = "signed", "Signed"
         ACKNOWLEDGED = "acknowledged", "Acknowledged by the fellow"
+        DECLINED = "declined", "Declined by the assessor"
+        EXPIRED = "expired", "Expired unanswered"
 
     # Open: the assessor still owes it (a draft, or returned for changes). Locked: signed content.
+    # Closed: a fellow's request that ended unsigned (declined with a reason, or left to expire).
     OPEN_STATUSES = (Status.DRAFT, Status.RETURNED)
     LOCKED_STATUSES = (Status.SIGNED, Status.ACKNOWLEDGED)
+    CLOSED_STATUSES = (Status.DECLINED, Status.EXPIRED)
 
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="assessments")
     template = models.ForeignKey(
@@ -118,6 +122,8 @@ class Assessment(TimeStampedModel):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
     narrative = ScreenedTextField(blank=True, help_text="What went well, what to work on.")
     return_reason = ScreenedCharField(max_length=300, blank=True)
+    decline_reason = ScreenedCharField(max_length=300, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
     signed_at = models.DateTimeField(null=True, blank=True)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
 
@@ -125,12 +131,22 @@ class Assessment(TimeStampedModel):
         ordering = ["-observed_on", "-pk"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(status__in=["draft", "returned", "signed", "acknowledged"]),
+                condition=Q(
+                    status__in=[
+                        *("draft", "returned", "signed", "acknowledged"),
+                        *("declined", "expired"),
+                    ]
+                ),
                 name="assessments_assessment_status_valid",
             ),
             models.CheckConstraint(
-                condition=Q(status__in=["draft", "returned"]) | Q(signed_at__isnull=False),
+                condition=Q(status__in=["draft", "returned", "declined", "expired"])
+                | Q(signed_at__isnull=False),
                 name="assessments_assessment_signed_has_time",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=["declined", "expired"]) | Q(closed_at__isnull=False),
+                name="assessments_assessment_closed_has_time",
             ),
             # One end-of-rotation evaluation per block and assessor, however often the job runs.
             models.UniqueConstraint(
@@ -210,6 +226,14 @@ class ReviewPeriod(TimeStampedModel):
     starts_on = models.DateField()
     ends_on = models.DateField()
     meeting_date = models.DateField(null=True, blank=True)
+    expected_level = models.DecimalField(
+        max_digits=2,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        help_text="The level a fellow on track has reached by this review; empty: the default "
+        "for the kind of review (2.5 at mid-year, 4.0 at year end).",
+    )
 
     class Meta:
         ordering = ["-ends_on", "kind"]

@@ -44,6 +44,11 @@ class Program(TimeStampedModel):
     summative_lead_days = models.PositiveSmallIntegerField(
         default=30, help_text="The final summative evaluation is due this many days before the end."
     )
+    request_expiry_days = models.PositiveSmallIntegerField(
+        default=14,
+        validators=[MinValueValidator(1), MaxValueValidator(90)],
+        help_text="A fellow's request nobody has started is withdrawn after this many days.",
+    )
     require_mfa_for_staff = models.BooleanField(
         "Require two-factor sign-in for directors and faculty",
         default=False,

@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 from core.models import TimeStampedModel
+from core.notices import NoticeKind
 from curriculum.models import Program
 
 
@@ -97,10 +98,22 @@ class Kind(models.TextChoices):
     TARGETS_BEHIND = "targets_behind", "Behind procedure targets"
     ACKNOWLEDGEMENT_PENDING = "acknowledgement_pending", "Assessment waiting for acknowledgement"
     SELF_ASSESSMENT_PENDING = "self_assessment_pending", "Self-assessment to complete"
+    # Told at once, when work lands on someone (core.notices), rather than found by the sweep.
+    ASSESSMENT_REQUESTED = NoticeKind.ASSESSMENT_REQUESTED.value, "Assessment requested of you"
+    ASSESSMENT_RETURNED = NoticeKind.ASSESSMENT_RETURNED.value, "Assessment returned for changes"
+    ASSESSMENT_SIGNED = NoticeKind.ASSESSMENT_SIGNED.value, "Assessment signed"
+    REQUEST_DECLINED = NoticeKind.REQUEST_DECLINED.value, "Assessment request declined"
+    REQUEST_EXPIRED = NoticeKind.REQUEST_EXPIRED.value, "Assessment request expired"
+    ENTRY_RETURNED = NoticeKind.ENTRY_RETURNED.value, "Procedure entry returned to you"
+    PACKET_WAITING = NoticeKind.PACKET_WAITING.value, "Committee packets waiting for levels"
+    CHASE = NoticeKind.CHASE.value, "Reminder from the program office"
 
 
 # Nobody may switch these off.
-MANDATORY_KINDS = (Kind.ESCALATION, Kind.FINAL_DEADLINE)
+MANDATORY_KINDS = (Kind.ESCALATION, Kind.FINAL_DEADLINE, Kind.CHASE)
+MANDATORY_KINDS_TEXT = (
+    "Escalations, final deadlines and reminders from the program office cannot be switched off."
+)
 OPTIONAL_KINDS = tuple(kind for kind in Kind if kind not in MANDATORY_KINDS)
 
 
@@ -112,7 +125,7 @@ def validate_muted_kinds(value) -> None:
         raise ValidationError("Unknown kind(s): %(k)s.", params={"k": ", ".join(unknown)})
     mandatory = [k for k in value if k in MANDATORY_KINDS]
     if mandatory:
-        raise ValidationError("Escalations and final deadlines cannot be switched off.")
+        raise ValidationError(MANDATORY_KINDS_TEXT)
 
 
 def new_calendar_token() -> str:
@@ -307,6 +320,7 @@ class Reminder(TimeStampedModel):
         ASSESSMENT = "assessment", "Assessment"
         PROCEDURE_ENTRY = "procedure_entry", "Procedure log entry"
         FELLOW = "fellow", "Fellow"
+        REVIEW_PERIOD = "review_period", "Committee review period"
 
     Kind = Kind
 

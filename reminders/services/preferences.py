@@ -9,6 +9,7 @@ from curriculum.models import Program
 
 from ..models import (
     MANDATORY_KINDS,
+    MANDATORY_KINDS_TEXT,
     NotificationPreference,
     Reminder,
     ReminderSettings,
@@ -65,9 +66,7 @@ def preference_update(
 ) -> NotificationPreference:
     """Change one's own preferences; escalations and final deadlines cannot be muted."""
     if any(kind in MANDATORY_KINDS for kind in muted_kinds):
-        raise ValidationError(
-            {"muted_kinds": "Escalations and final deadlines cannot be switched off."}
-        )
+        raise ValidationError({"muted_kinds": MANDATORY_KINDS_TEXT})
     pref, _ = NotificationPreference.objects.select_for_update().get_or_create(user=actor)
     before = field_values(pref, PREFERENCE_FIELDS)
     pref.delivery = delivery
