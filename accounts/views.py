@@ -12,6 +12,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from core.csv import upload_stash, upload_stashed
+from core.once import once_per_submit
 from curriculum.access import program_for
 from curriculum.models import Membership, Program
 from curriculum.selectors import program_member_list
@@ -61,6 +62,7 @@ def people(request: HttpRequest, program_id: int) -> HttpResponse:
 
 
 @require_POST
+@once_per_submit
 def people_invite(request: HttpRequest, program_id: int) -> HttpResponse:
     program = program_for(request.user, program_id, roles=Membership.STAFF_ROLES)
     form = InvitationForm(request.POST)
@@ -216,6 +218,7 @@ def _roster_preview(request: HttpRequest, program: Program, content: bytes) -> H
     return _roster_page(request, program, preview=preview, digest=digest)
 
 
+@once_per_submit
 def roster_import_page(request: HttpRequest, program_id: int) -> HttpResponse:
     """Director and coordinator: upload a roster CSV, see every problem, then invite everyone."""
     program = program_for(request.user, program_id, roles=Membership.STAFF_ROLES)

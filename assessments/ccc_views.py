@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from core.csv import csv_response
 from core.forms import add_service_errors
+from core.once import once_per_submit
 from curriculum.access import program_for
 from curriculum.models import Membership
 from curriculum.permissions import has_program_role
@@ -39,6 +40,7 @@ from .selectors.ccc import (
     ccc_packet_build,
     ccc_review_list,
     packet_sections,
+    packet_suggestions,
     period_review_rows,
     review_period_list,
 )
@@ -70,6 +72,7 @@ def _period(request: HttpRequest, program, period_id: int):
 # --- Periods -------------------------------------------------------------------------------------
 
 
+@once_per_submit
 def ccc_period_list(request: HttpRequest, program_id: int) -> HttpResponse:
     """Every review period of the program; the director and coordinator create a year's."""
     program = program_for(request.user, program_id, roles=Membership.OVERSIGHT_ROLES)
@@ -135,6 +138,9 @@ def ccc_period_edit(request: HttpRequest, program_id: int, period_id: int) -> Ht
             "starts_on": period.starts_on,
             "ends_on": period.ends_on,
             "meeting_date": period.meeting_date,
+            "expected_level": ""
+            if period.expected_level is None
+            else f"{period.expected_level:.1f}",
         },
     )
     if request.method == "POST" and form.is_valid():
@@ -147,7 +153,7 @@ def ccc_period_edit(request: HttpRequest, program_id: int, period_id: int) -> Ht
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, f"Saved the dates of the {period}.")
+            messages.success(request, f"Saved the {period}.")
             return redirect(period)
     context = {"program": program, "period": period, "form": form}
     return render(request, "assessments/ccc_period_form.html", context)
@@ -203,14 +209,24 @@ def _packet_context(request: HttpRequest, program, review: CCCReview, form=None,
     levels = {level.subcompetency_id: level for level in review.levels.all()}
     can_record = not review.is_finalised and can_record_levels(user, program)
     can_finalise = not review.is_finalised and can_finalise_ccc(user, program)
+    # Suggested levels pre-fill the form for the committee; only saving or accepting records them.
+    suggestions = packet_suggestions(packet, recorded=levels) if can_record else {}
     if can_record and form is None:
-        form = ConsensusForm(initial=initial_levels(review), subcompetencies=subcompetencies)
+        initial = initial_levels(review)
+        for sub_id, suggestion in suggestions.items():
+            initial[f"level_{sub_id}"] = suggestion.value
+        form = ConsensusForm(initial=initial, subcompetencies=subcompetencies)
     if can_finalise and sign_form is None:
         sign_form = SignForm(uses_totp=_uses_totp(user))
     fields = dict(form.level_fields()) if form is not None else {}
     fields_by_id = {sub.pk: field for sub, field in fields.items()}
     rows = [
-        {**row, "level": levels.get(row["id"]), "field": fields_by_id.get(row["id"])}
+        {
+            **row,
+            "level": levels.get(row["id"]),
+            "field": fields_by_id.get(row["id"]),
+            "suggestion": suggestions.get(row["id"]),
+        }
         for row in packet.get("subcompetencies", [])
     ]
     return {
@@ -221,6 +237,7 @@ def _packet_context(request: HttpRequest, program, review: CCCReview, form=None,
         "evidence_sections": packet_sections(packet),
         "rows": rows,
         "missing": [sub.code for sub in subcompetencies if sub.pk not in levels],
+        "suggestion_count": len(suggestions),
         "form": form,
         "sign_form": sign_form,
         "can_record": can_record,
@@ -231,15 +248,33 @@ def _packet_context(request: HttpRequest, program, review: CCCReview, form=None,
     }
 
 
+ACCEPT_SUGGESTIONS = "accept_suggestions"
+
+
 def ccc_packet(request: HttpRequest, program_id: int, review_id: int) -> HttpResponse:
     """The fellow's evidence for the period and the committee's levels. Committee members
-    record levels here (one form, all or nothing); a fellow sees their own once finalised."""
+    record levels here (one form, all or nothing), pre-filled with levels suggested from the
+    period's ratings (saved only when a member saves the form or presses "Accept all
+    suggestions"); a fellow sees their own once finalised."""
     program = program_for(request.user, program_id)
     review = _review(request, program, review_id)
     form = None
     if request.method == "POST":
         if review.is_finalised or not can_record_levels(request.user, program):
             raise Http404("No such page.")
+        if request.POST.get("action") == ACCEPT_SUGGESTIONS:
+            try:
+                accepted = ccc_services.ccc_suggestions_accept(actor=request.user, review=review)
+            except (PermissionDenied, ValidationError) as exc:
+                _service_error(request, exc)
+            else:
+                if accepted:
+                    messages.success(
+                        request, f"Recorded {len(accepted)} suggested level(s) as consensus."
+                    )
+                else:
+                    messages.info(request, "There were no suggested levels left to accept.")
+            return redirect(review)
         subcompetencies = milestone_set_subcompetencies(period_milestone_set(review.period))
         form = ConsensusForm(request.POST, subcompetencies=subcompetencies)
         if form.is_valid():

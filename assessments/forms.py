@@ -1,16 +1,74 @@
 """Input shape only: the workflow and signing services decide what is allowed."""
 
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from itertools import groupby
 
 from django import forms
 
 from core.forms import IdsChoiceField
+from core.reasons import REASON_MAX_LENGTH
 
 from .models import LEVELS, Assessment, AssessmentTemplate
-from .services.workflow import NA_FORM_VALUE, REASON_MAX_LENGTH
+from .selectors.inbox import OPEN_FILTER
+from .services.workflow import NA_FORM_VALUE
 
 LEVEL_CHOICES = [(f"{level:.1f}", f"{level:.1f}") for level in LEVELS]
 RATING_CHOICES = [*LEVEL_CHOICES, (NA_FORM_VALUE, "Not yet assessable")]
+
+
+NO_DESCRIPTOR = "This milestone set has no descriptor text for this level."
+NOT_ASSESSABLE_TEXT = "Not yet assessable: you have not seen enough to rate this."
+
+
+@dataclass(frozen=True)
+class LevelDescription:
+    """What the chosen value of one subcompetency means, as shown next to its choices.
+
+    A whole level shows its descriptor. A half level sits between two descriptors: it means
+    every milestone of the lower level and some of the higher one, so it shows "Between level
+    1 and level 2" and both texts, lower first. "Not yet assessable" says so; nothing chosen
+    shows nothing. ``static/js/level_descriptors.js`` composes the same wording in the browser
+    when the choice changes.
+    """
+
+    heading: str = ""
+    texts: tuple[tuple[str, str], ...] = ()  # (label, descriptor text)
+
+
+def level_description(descriptors: dict[int, str], value) -> LevelDescription:
+    """``descriptors`` maps a whole level (1-5) to its text; ``value`` is a form value."""
+    value = str(value or "").strip()
+    if value == NA_FORM_VALUE:
+        return LevelDescription(heading=NOT_ASSESSABLE_TEXT)
+    try:
+        level = Decimal(value)
+    except InvalidOperation:
+        return LevelDescription()
+    if level not in LEVELS:
+        return LevelDescription()
+
+    def text(n: int) -> tuple[str, str]:
+        return (f"Level {n}", descriptors.get(n) or NO_DESCRIPTOR)
+
+    low = int(level)
+    if level == low:
+        return LevelDescription(heading=f"Level {low}", texts=(text(low),))
+    return LevelDescription(
+        heading=f"Between level {low} and level {low + 1}: all of level {low}, "
+        f"some of level {low + 1}",
+        texts=(text(low), text(low + 1)),
+    )
+
+
+@dataclass(frozen=True)
+class RatingRow:
+    """One subcompetency of the fill form: its radio group and what the chosen level means."""
+
+    subcompetency: object
+    field: forms.BoundField
+    description: LevelDescription
+    descriptors: tuple[tuple[int, str], ...]  # every level's text, for the browser to switch
 
 
 class DateInput(forms.DateInput):
@@ -84,6 +142,11 @@ class RequestForm(forms.Form):
 class FillForm(forms.Form):
     """The narrative first, then one radio group per subcompetency, then the signing fields."""
 
+    # For the page's data- attributes: the browser words a changed choice as the server does.
+    no_descriptor = NO_DESCRIPTOR
+    not_assessable_text = NOT_ASSESSABLE_TEXT
+    na_value = NA_FORM_VALUE
+
     narrative = forms.CharField(
         label="Narrative",
         required=False,
@@ -121,6 +184,22 @@ class FillForm(forms.Form):
     def rating_fields(self):
         return [(sub, self[f"rating_{sub.pk}"]) for sub in self.subcompetencies]
 
+    def rating_rows(self) -> list[RatingRow]:
+        """Each radio group with its level descriptors; the view prefetches ``levels``."""
+        rows = []
+        for sub in self.subcompetencies:
+            descriptors = {d.level: d.text for d in sub.levels.all()}
+            field = self[f"rating_{sub.pk}"]
+            rows.append(
+                RatingRow(
+                    subcompetency=sub,
+                    field=field,
+                    description=level_description(descriptors, field.value()),
+                    descriptors=tuple(sorted(descriptors.items())),
+                )
+            )
+        return rows
+
     def ratings(self) -> dict[int, str]:
         return {
             sub.pk: self.cleaned_data.get(f"rating_{sub.pk}", "") for sub in self.subcompetencies
@@ -143,10 +222,42 @@ class ReturnForm(forms.Form):
     )
 
 
+class EvaluationTimingForm(forms.Form):
+    evaluation_due_days = forms.IntegerField(
+        label="End-of-rotation evaluations are due (days after the block ends)",
+        min_value=1,
+        max_value=90,
+    )
+    summative_lead_days = forms.IntegerField(
+        label="The final summative evaluation is due (days before the fellow's end date)",
+        min_value=0,
+        max_value=180,
+    )
+    request_expiry_days = forms.IntegerField(
+        label="A fellow's request nobody has started expires after (days)",
+        min_value=1,
+        max_value=90,
+        help_text="Both the fellow and the assessor are told; started work never expires.",
+    )
+
+
+class DeclineForm(forms.Form):
+    reason = forms.CharField(
+        label="Why you decline (the fellow will read this)",
+        max_length=REASON_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="For example: I did not supervise that case; ask the attending who did.",
+    )
+
+
 class StaffFilterForm(forms.Form):
     status = forms.ChoiceField(
         required=False,
-        choices=[("", "Any status"), *Assessment.Status.choices],
+        choices=[
+            ("", "Any status"),
+            (OPEN_FILTER, "Open (draft or returned)"),
+            *Assessment.Status.choices,
+        ],
     )
     fellow = forms.ModelChoiceField(queryset=None, required=False, empty_label="Every fellow")
 
@@ -171,6 +282,16 @@ class ReviewPeriodForm(forms.Form):
     starts_on = forms.DateField(label="Starts on", widget=DateInput)
     ends_on = forms.DateField(label="Ends on", widget=DateInput)
     meeting_date = forms.DateField(label="Committee meeting", required=False, widget=DateInput)
+    expected_level = forms.TypedChoiceField(
+        label="Expected level at this review",
+        choices=[("", "Default for the kind of review"), *LEVEL_CHOICES],
+        coerce=Decimal,
+        empty_value=None,
+        required=False,
+        help_text="The level a fellow on track has reached by this review; the cohort dashboard "
+        "compares each fellow with it. Empty: 2.5 at mid-year, 4.0 (the graduation target) at "
+        "year end.",
+    )
 
 
 class ConsensusForm(forms.Form):

@@ -18,7 +18,14 @@ from curriculum.models import Membership, MilestoneSet, Program, Subcompetency
 
 # The milestone scale in half levels, 1.0 to 5.0.
 LEVELS = [Decimal(n) / 2 for n in range(2, 11)]
+# ACGME's milestones guidebook: level 4 is the graduation target (ready for unsupervised
+# practice; a target, not a graduation requirement).
 GRADUATION_TARGET = Decimal("4.0")
+# The level a fellow on track has reached by a review when the program sets none on the period.
+# Mid-year 2.5 is this program's choice (halfway from an incoming fellow's 1 to the target 4);
+# at the year-end review an on-track fellow of a one-year fellowship is at the graduation target.
+MIDYEAR_EXPECTED_LEVEL = Decimal("2.5")
+YEAR_END_EXPECTED_LEVEL = GRADUATION_TARGET
 
 
 class AssessmentTemplate(TimeStampedModel):
@@ -253,6 +260,16 @@ class ReviewPeriod(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.academic_year}"
+
+    @property
+    def expected(self) -> Decimal:
+        """The level expected of a fellow on track at this review: the program's
+        ``expected_level``, else the kind's default (2.5 at mid-year, 4.0 at year end)."""
+        if self.expected_level is not None:
+            return self.expected_level
+        if self.kind == self.Kind.MIDYEAR:
+            return MIDYEAR_EXPECTED_LEVEL
+        return YEAR_END_EXPECTED_LEVEL
 
     def get_absolute_url(self) -> str:
         return reverse(

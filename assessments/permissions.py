@@ -32,6 +32,17 @@ def can_fill(user, assessment) -> bool:
     return bool(user.is_authenticated and assessor.user_id == user.pk and assessor.is_active)
 
 
+def can_decline(user, assessment) -> bool:
+    """The named assessor may decline a fellow's request they have not signed; not a
+    self-assessment, and not an end-of-rotation evaluation the program itself asked for."""
+    return (
+        can_fill(user, assessment)
+        and assessment.requested_by_id is not None
+        and assessment.assessor_id != assessment.fellow_id
+        and assessment.status in assessment.OPEN_STATUSES
+    )
+
+
 def can_acknowledge(user, assessment) -> bool:
     return bool(
         user.is_authenticated

@@ -15,6 +15,7 @@ urlpatterns = [
         views.template_update_view,
         name="template_update",
     ),
+    path(P + "assessment-forms/timing/", views.evaluation_timing_view, name="evaluation_timing"),
     path(P + "assessments/", views.assessment_list_view, name="assessment_list"),
     path(P + "assessments/request/", views.request_view, name="assessment_request"),
     path(A, views.assessment_detail, name="assessment_detail"),
@@ -22,6 +23,7 @@ urlpatterns = [
     path(A + "acknowledge/", views.assessment_acknowledge_view, name="assessment_acknowledge"),
     path(A + "amend/", views.assessment_amend_view, name="assessment_amend"),
     path(A + "return/", views.assessment_return_view, name="assessment_return"),
+    path(A + "decline/", views.assessment_decline_view, name="assessment_decline"),
     path(P + "milestones/progress/", views.my_milestones_view, name="my_milestones"),
     path(
         P + "fellows/<int:membership_id>/milestones/",

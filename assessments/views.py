@@ -4,21 +4,33 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from core.forms import add_service_errors
+from core.once import once_per_submit
 from curriculum.access import program_for
-from curriculum.models import Membership, Subcompetency
+from curriculum.models import LevelDescriptor, Membership, Subcompetency
 
-from .forms import FillForm, RequestForm, ReturnForm, StaffFilterForm, TemplateForm, initial_ratings
+from .forms import (
+    DeclineForm,
+    EvaluationTimingForm,
+    FillForm,
+    RequestForm,
+    ReturnForm,
+    StaffFilterForm,
+    TemplateForm,
+    initial_ratings,
+)
 from .models import GRADUATION_TARGET, Assessment, AssessmentTemplate
 from .permissions import (
     ASSESSMENT_LIST_ROLES,
     TEMPLATE_MANAGER_ROLES,
     can_acknowledge,
+    can_decline,
     can_fill,
     can_see_all_assessments,
 )
@@ -28,8 +40,10 @@ from .selectors.forms import requestable_template_list, template_list
 from .selectors.trajectory import milestone_fellow_list, milestone_trajectory, narratives_received
 from .selectors.unscoped import assessment_detail_get
 from .services import workflow as services
+from .services.requests import assessment_decline
 from .services.signatures.amend import assessment_amend
 from .services.signatures.sign import assessment_acknowledge, assessment_sign
+from .services.timing import TIMING_FIELDS, program_evaluation_timing_update
 
 Role = Membership.Role
 STAFF_PAGE_SIZE = 50
@@ -101,6 +115,7 @@ def _template_form(request, program, template: AssessmentTemplate | None) -> Htt
     return render(request, "assessments/template_form.html", context)
 
 
+@once_per_submit
 def template_create_view(request: HttpRequest, program_id: int) -> HttpResponse:
     return _template_form(
         request, program_for(request.user, program_id, roles=TEMPLATE_MANAGER_ROLES), None
@@ -116,6 +131,7 @@ def template_update_view(request: HttpRequest, program_id: int, template_id: int
 # --- Requests and lists --------------------------------------------------------------------------
 
 
+@once_per_submit
 def request_view(request: HttpRequest, program_id: int) -> HttpResponse:
     """A fellow asks a named faculty member for an assessment, on one phone screen."""
     program = program_for(request.user, program_id, roles=[Role.FELLOW])
@@ -167,6 +183,7 @@ def assessment_list_view(request: HttpRequest, program_id: int) -> HttpResponse:
         "program": program,
         "received": list(mine["received"]),
         "requests": requests,
+        "closed": list(mine["closed"]),
     }
     return render(request, "assessments/my_assessments.html", context)
 
@@ -202,9 +219,10 @@ def assessment_detail(request: HttpRequest, program_id: int, assessment_id: int)
         "assessment": assessment,
         "rows": rows,
         "signatures": list(assessment.signatures.all()),
-        "can_fill": is_assessor and not assessment.is_locked,
+        "can_fill": is_assessor and assessment.status in Assessment.OPEN_STATUSES,
         "can_amend": is_assessor and assessment.is_locked,
         "can_acknowledge": can_acknowledge(user, assessment),
+        "can_decline": is_assessor and can_decline(user, assessment),
         "can_return": assessment.status == Assessment.Status.DRAFT
         and can_see_all_assessments(user, program),
     }
@@ -221,7 +239,14 @@ def assessment_fill(request: HttpRequest, program_id: int, assessment_id: int) -
     if assessment.is_locked:
         messages.info(request, "This assessment is signed; amend it to make a correction.")
         return redirect(assessment)
-    subcompetencies = assessment.template.subcompetencies.all()
+    if assessment.status in Assessment.CLOSED_STATUSES:
+        messages.info(request, f"This request is closed ({assessment.get_status_display()}).")
+        return redirect(assessment)
+    subcompetencies = list(assessment.template.subcompetencies.all())
+    # Every level descriptor of the form in one query, shown next to the choices.
+    prefetch_related_objects(
+        subcompetencies, Prefetch("levels", queryset=LevelDescriptor.objects.order_by("level"))
+    )
     uses_totp = _uses_totp(request.user)
     initial = {"narrative": assessment.narrative, **initial_ratings(assessment)}
     form = FillForm(
@@ -334,6 +359,53 @@ def assessment_return_view(
     return render(request, "assessments/assessment_return.html", context)
 
 
+def evaluation_timing_view(request: HttpRequest, program_id: int) -> HttpResponse:
+    """The director's evaluation timing: due days, summative lead, request expiry."""
+    program = program_for(request.user, program_id, roles=TEMPLATE_MANAGER_ROLES)
+    initial = {field: getattr(program, field) for field in TIMING_FIELDS}
+    form = EvaluationTimingForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            program_evaluation_timing_update(
+                actor=request.user, program=program, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Evaluation timing saved.")
+            return redirect("dashboard:program_settings", program_id=program.pk)
+    context = {"program": program, "form": form}
+    return render(request, "assessments/evaluation_timing.html", context)
+
+
+def assessment_decline_view(
+    request: HttpRequest, program_id: int, assessment_id: int
+) -> HttpResponse:
+    """The assessor a fellow asked declines the request, with a reason the fellow reads."""
+    program = program_for(request.user, program_id, roles=Membership.TEACHING_ROLES)
+    assessment = get_object_or_404(
+        inbox.fillable_assessments(user=request.user, program=program), pk=assessment_id
+    )
+    if not can_decline(request.user, assessment):
+        messages.info(request, "Only an open request from a fellow can be declined.")
+        return redirect(assessment)
+    form = DeclineForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            assessment_decline(actor=request.user, assessment=assessment, **form.cleaned_data)
+        except PermissionDenied as exc:
+            _service_error(request, exc)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(
+                request, f"Declined; {assessment.fellow.user.display_name} will see your reason."
+            )
+            return redirect("dashboard:faculty_queue", program_id=program.pk)
+    context = {"program": program, "assessment": assessment, "form": form}
+    return render(request, "assessments/assessment_decline.html", context)
+
+
 # --- Milestone progress --------------------------------------------------------------------------
 
 
@@ -372,6 +444,12 @@ def _milestone_progress(request: HttpRequest, program, fellow: Membership) -> Ht
         "chart": _trajectory_chart(rows),
         "target": GRADUATION_TARGET,
         "narratives": list(narratives_received(user=request.user, fellow=fellow)),
+        # Staff chase the fellow's assessors from here (reminders:chase).
+        "open_count": inbox.assessment_list_for_staff(
+            user=request.user, program=program, status=inbox.OPEN_FILTER, fellow_id=fellow.pk
+        ).count()
+        if can_see_all_assessments(request.user, program)
+        else 0,
     }
     return render(request, "assessments/milestone_progress.html", context)
 

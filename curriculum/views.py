@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from core.forms import add_service_errors
 from core.htmx import render_page_or_partial
+from core.once import once_per_submit
 
 from . import milestones
 from .access import program_for
@@ -87,6 +88,7 @@ def milestone_set_list_page(request: HttpRequest, program_id: int) -> HttpRespon
 
 
 @require_POST
+@once_per_submit
 def milestone_set_import_page(request: HttpRequest, program_id: int) -> HttpResponse:
     program = program_for(request.user, program_id)
     if not can_manage_curriculum(request.user, program):
@@ -158,6 +160,7 @@ def rotation_list_page(request: HttpRequest, program_id: int) -> HttpResponse:
     return render(request, "curriculum/rotation_list.html", context)
 
 
+@once_per_submit
 def rotation_form_page(
     request: HttpRequest, program_id: int, rotation_id: int | None = None
 ) -> HttpResponse:

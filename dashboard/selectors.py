@@ -5,6 +5,7 @@ Every function either takes a ``user`` and narrows to what that user may see, or
 building blocks) takes rows the caller has already scoped, and says so.
 """
 
+import dataclasses
 import datetime
 import statistics
 from dataclasses import dataclass, field
@@ -24,7 +25,8 @@ from django.db.models.functions import RowNumber
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from assessments.models import GRADUATION_TARGET, Assessment
+from assessments.models import GRADUATION_TARGET, Assessment, ReviewPeriod
+from assessments.selectors.inbox import assessments_to_fill
 from assessments.selectors.unscoped import counted_ratings, latest_ccc_levels, recorded_assessments
 from curriculum.models import Membership, MilestoneSet, Program, Subcompetency
 from curriculum.selectors import program_list
@@ -42,12 +44,18 @@ Status = Assessment.Status
 TARGET = float(GRADUATION_TARGET)
 UPCOMING_DAYS = 30
 PANEL_ROWS = 10
+# rows a dashboard panel shows; its CSV export has them all
 BAND_CLASSES = {
     "met": "table-success",
     "near": "table-warning",
     "below": "table-danger",
     "none": "",
-}  # rows a dashboard panel shows; its CSV export has them all
+}
+# A heat cell's band as words and as a visible mark, so colour is never the only signal. "met"
+# means at or above the expected level ("on track"); "near" within one level below it.
+BAND_WORDS = {"met": "on track", "near": "near", "below": "below expected"}
+BAND_MARKS = {"met": "\u2713", "near": "~", "below": "\u2193"}
+NEAR_BELOW = 1.0  # "near": at most this many levels below the expected level
 
 
 # --- The cohort -----------------------------------------------------------------------------------
@@ -100,10 +108,69 @@ def default_cohort(cohorts: list[Cohort], today: datetime.date) -> Cohort | None
 
 
 @dataclass(frozen=True)
+class ExpectedLevel:
+    """What the heatmap compares each level with: the expected level of a review period of the
+    cohort's year (``ReviewPeriod.expected``), or the graduation target when it has none."""
+
+    level: float
+    period: ReviewPeriod | None = None
+
+    @property
+    def text(self) -> str:
+        return f"{self.level:.1f}"
+
+    @property
+    def near_from(self) -> float:
+        """The lowest level still "near" (one level below the expected one)."""
+        return self.level - NEAR_BELOW
+
+    @property
+    def near_to(self) -> float:
+        """The highest half level below the expected one."""
+        return self.level - 0.5
+
+
+GRADUATION = ExpectedLevel(level=TARGET)
+
+
+def expected_period(*, academic_year_id: int, today: datetime.date) -> ReviewPeriod | None:
+    """The review period of the academic year a mid-year dashboard compares with: the one under
+    way today, else the one that ended most recently, else the next one. One query."""
+    periods = list(
+        ReviewPeriod.objects.filter(academic_year_id=academic_year_id).select_related(
+            "academic_year"
+        )
+    )
+    current = [p for p in periods if p.starts_on <= today <= p.ends_on]
+    ended = sorted((p for p in periods if p.ends_on < today), key=lambda p: p.ends_on)
+    upcoming = sorted((p for p in periods if p.starts_on > today), key=lambda p: p.starts_on)
+    if current:
+        return current[0]
+    if ended:
+        return ended[-1]
+    return upcoming[0] if upcoming else None
+
+
+def expected_level(*, academic_year_id: int | None, today: datetime.date) -> ExpectedLevel:
+    """The level the heatmap expects today: that of ``expected_period`` (the program's level on
+    the period, else 2.5 at mid-year and 4.0 at year end), or the graduation target when the
+    year has no review period. One query (none without a year)."""
+    period = (
+        None
+        if academic_year_id is None
+        else expected_period(academic_year_id=academic_year_id, today=today)
+    )
+    if period is None:
+        return GRADUATION
+    return ExpectedLevel(level=float(period.expected), period=period)
+
+
+@dataclass(frozen=True)
 class HeatCell:
     level: float | None  # None with ``source`` set: "not yet assessable"
     source: str  # "ccc", "rating" or "" (nothing yet)
     on: datetime.date | None = None
+    expected: float = TARGET  # the level it is compared with (``ExpectedLevel``)
 
     @property
     def has_level(self) -> bool:
@@ -120,27 +187,35 @@ class HeatCell:
 
     @cached_property
     def html(self) -> str:
-        """The cell's content: the number (bold for a CCC level) with a screen-reader word for
-        its source, so neither colour nor weight is the only signal. Built here rather than in
-        the template: a cohort heatmap has hundreds of cells."""
+        """The cell's content: the number (bold for a CCC level), a mark for its band and
+        screen-reader words for its source and band, so neither colour nor weight is the only
+        signal. Built here rather than in the template: a cohort heatmap has hundreds of cells."""
         if self.level is not None:
+            mark = format_html(
+                '\u00a0<span aria-hidden="true">{}</span><span class="visually-hidden">, {}</span>',
+                BAND_MARKS[self.band],
+                BAND_WORDS[self.band],
+            )
             if self.source == "ccc":
                 return format_html(
-                    '<strong>{}</strong><span class="visually-hidden"> CCC</span>', self.text
+                    '<strong>{}</strong><span class="visually-hidden"> CCC</span>{}',
+                    self.text,
+                    mark,
                 )
-            return format_html('{}<span class="visually-hidden"> rating</span>', self.text)
+            return format_html('{}<span class="visually-hidden"> rating</span>{}', self.text, mark)
         if self.source:
             return mark_safe('NA<span class="visually-hidden"> not yet assessable</span>')
         return mark_safe('\u2013<span class="visually-hidden"> no level yet</span>')
 
     @cached_property
     def band(self) -> str:
-        """Against the level-4 graduation target: met, near (within one level), below."""
+        """Against the expected level: met ("on track", at or above it), near (less than it
+        but within one level below), below; "none" without a level."""
         if self.level is None:
             return "none"
-        if self.level >= TARGET:
+        if self.level >= self.expected:
             return "met"
-        if self.level >= TARGET - 1:
+        if self.level >= self.expected - NEAR_BELOW:
             return "near"
         return "below"
 
@@ -203,12 +278,17 @@ def latest_ratings(*, fellow_ids) -> dict[int, dict[int, HeatCell]]:
 
 
 def milestone_heatmap(
-    *, fellows: list[Membership], subcompetencies: list[Subcompetency]
+    *,
+    fellows: list[Membership],
+    subcompetencies: list[Subcompetency],
+    expected: ExpectedLevel = GRADUATION,
 ) -> list[HeatRow]:
-    """Fellows by subcompetencies: the latest finalised CCC level, else the latest rating.
-    Two queries however many fellows. Not scoped: callers pass fellows they may see."""
+    """Fellows by subcompetencies: the latest finalised CCC level, else the latest rating, each
+    banded against ``expected`` (default: the graduation target). Two queries however many
+    fellows. Not scoped: callers pass fellows they may see."""
     if not fellows or not subcompetencies:
         return []
+    target = expected.level
     ids = [fellow.pk for fellow in fellows]
     ccc = latest_ccc_levels(fellow_ids=ids)
     rated = latest_ratings(fellow_ids=ids)
@@ -219,9 +299,12 @@ def milestone_heatmap(
         for sub in subcompetencies:
             if sub.pk in committee:
                 level = committee[sub.pk]
-                cells.append(HeatCell(level=level.level, source="ccc", on=level.period_ends_on))
+                cell = HeatCell(level=level.level, source="ccc", on=level.period_ends_on)
             else:
-                cells.append(ratings.get(sub.pk, HeatCell(level=None, source="")))
+                cell = ratings.get(sub.pk, HeatCell(level=None, source=""))
+            if cell.expected != target:
+                cell = dataclasses.replace(cell, expected=target)
+            cells.append(cell)
         rows.append(HeatRow(fellow=fellow, cells=cells))
     return rows
 
@@ -246,6 +329,36 @@ def procedure_progress(*, program: Program, fellows: list[Membership]):
         CohortProgressRow(fellow=fellow, cells=target_cells(targets, by_fellow.get(fellow.pk, [])))
         for fellow in fellows
     ]
+
+
+@dataclass(frozen=True)
+class ProgressBar:
+    """One fellow's procedure progress as one bar: the share of the required counts done
+    (verified entries up to each target's minimum, so one target done twice over does not hide
+    another not started), and how many targets are met."""
+
+    met: int
+    targets: int
+    done: int
+    required: int
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.required else round(100 * self.done / self.required)
+
+    @property
+    def label(self) -> str:
+        return f"{self.met} of {self.targets} targets met \u00b7 {self.percent}% of required counts"
+
+
+def progress_bar(row: CohortProgressRow) -> ProgressBar:
+    """The bar of one ``procedure_progress`` row (no query)."""
+    return ProgressBar(
+        met=row.met_count,
+        targets=len(row.cells),
+        done=sum(min(cell.verified, cell.minimum) for cell in row.cells),
+        required=sum(cell.minimum for cell in row.cells),
+    )
 
 
 ENTRY_EXPORT_FIELDS = (
@@ -374,6 +487,29 @@ def faculty_completion_stats(*, user, program: Program, today: datetime.date) ->
         overdue=counts["overdue"],
         procedures_verified=verified,
     )
+
+
+@dataclass(frozen=True)
+class WaitingAssessment:
+    """An assessment in the faculty queue and how many days past its due date it is (0 when it
+    is not due yet or has no due date)."""
+
+    assessment: Assessment
+    days_overdue: int
+
+
+def faculty_waiting_assessments(
+    *, user, program: Program, today: datetime.date
+) -> list[WaitingAssessment]:
+    """The user's open assessments as assessor (``assessments_to_fill``: scoped to the user),
+    oldest due first, so the overdue ones lead; one query."""
+    return [
+        WaitingAssessment(
+            assessment=assessment,
+            days_overdue=max((today - assessment.due_date).days, 0) if assessment.due_date else 0,
+        )
+        for assessment in assessments_to_fill(user=user, program=program)
+    ]
 
 
 # --- Fellow home ----------------------------------------------------------------------------------

@@ -158,7 +158,7 @@ def demo_evaluators_seed(*, program: Program) -> int:
             ratings = {}
             if offset is not None:
                 ratings = {
-                    sub.pk: f"{3.0 + offset + (0.5 if i % 2 else 0):.1f}"
+                    sub.pk: f"{int(3 + offset + i % 2):.1f}"  # whole levels: the plain scale
                     for i, sub in enumerate(subs)
                 }
             evaluation = external_evaluation_submit(

@@ -2,17 +2,22 @@
 
 from django import forms
 
-from assessments.models import LEVELS
 from assessments.services.workflow import NA_FORM_VALUE
 
 from .models import EvaluatorRole
 from .patient_form import PATIENT_QUESTIONS, PATIENT_SCALE
-from .services import NARRATIVE_MAX_LENGTH
+from .services import NARRATIVE_MAX_LENGTH, PLAIN_SCALE, PLAIN_SCALE_LEVELS, PLAIN_SCALE_NOT_SEEN
 
+# The words only: no level number reaches the evaluator, not even in a radio's value.
 RATING_CHOICES = [
-    *[(f"{level:.1f}", f"{level:.1f}") for level in LEVELS],
-    (NA_FORM_VALUE, "Not yet assessable"),
+    *[(key, words) for key, words, _ in PLAIN_SCALE],
+    (NA_FORM_VALUE, PLAIN_SCALE_NOT_SEEN),
 ]
+RATING_ERRORS = {
+    "required": f"Choose an answer, or “{PLAIN_SCALE_NOT_SEEN}”.",
+    "invalid_choice": f"That answer is not on the scale: choose one of the answers shown, or "
+    f"“{PLAIN_SCALE_NOT_SEEN}”.",
+}
 
 
 class RequestForm(forms.Form):
@@ -71,16 +76,20 @@ class ProfessionalForm(forms.Form):
                 label=f"{sub.code} {sub.title}",
                 choices=RATING_CHOICES,
                 widget=forms.RadioSelect,
-                error_messages={"required": "Choose a level, or “not yet assessable”."},
+                error_messages=RATING_ERRORS,
             )
 
     def rating_fields(self):
         return [(sub, self[f"rating_{sub.pk}"]) for sub in self.subcompetencies]
 
     def ratings(self) -> dict[int, str]:
-        return {
-            sub.pk: self.cleaned_data.get(f"rating_{sub.pk}", "") for sub in self.subcompetencies
-        }
+        """Subcompetency id -> the level the chosen words map to (``"4.0"``), or ``"na"``."""
+        ratings = {}
+        for sub in self.subcompetencies:
+            answer = self.cleaned_data.get(f"rating_{sub.pk}", "")
+            level = PLAIN_SCALE_LEVELS.get(answer)
+            ratings[sub.pk] = f"{level:.1f}" if level is not None else answer
+        return ratings
 
 
 class PatientForm(forms.Form):

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import invitation_token_hash as token_hash
-from assessments.models import LEVELS, AssessmentTemplate
+from assessments.models import AssessmentTemplate
 from assessments.services.workflow import NA_FORM_VALUE
 from audit.services import audit_record
 from core import outbox
@@ -38,6 +38,30 @@ from .patient_form import PATIENT_CODES, PATIENT_QUESTIONS, PATIENT_SCALE, patie
 from .permissions import can_revoke, can_send_about
 
 SENT_SOURCE = "evaluators.request"
+
+# The answering scale of a professional evaluator without an account (nurse, therapist,
+# psychologist, surgeon, outside faculty, peer). They are not trained raters of the ACGME
+# milestones, so they answer in everyday words about how much help the fellow needs, and never
+# see a level number or a half level (an untrained rater cannot tell 3.0 from 3.5, and "level 4"
+# means nothing to a nurse). Each word maps to one whole milestone level, which is what is stored
+# (``ExternalRating.level``), so answers made earlier on the numeric scale keep their meaning:
+#   "Needs a lot of help"        -> 1.0  an incoming fellow: needs direction at every step
+#   "Needs some help"            -> 2.0  advancing, still needs regular help
+#   "Manages with a little help" -> 3.0  most targets met; help with the harder parts only
+#   "Manages alone"              -> 4.0  the graduation target: ready for unsupervised practice
+#   "Could teach others"         -> 5.0  aspirational: a model the team learns from
+# "Have not seen this" is "not yet assessable" (``NA_FORM_VALUE``): no level.
+# Key (the value the form posts), words shown, level stored.
+PLAIN_SCALE: tuple[tuple[str, str, Decimal], ...] = (
+    ("lot_of_help", "Needs a lot of help", Decimal("1.0")),
+    ("some_help", "Needs some help", Decimal("2.0")),
+    ("little_help", "Manages with a little help", Decimal("3.0")),
+    ("alone", "Manages alone", Decimal("4.0")),
+    ("could_teach", "Could teach others", Decimal("5.0")),
+)
+PLAIN_SCALE_NOT_SEEN = "Have not seen this"
+PLAIN_SCALE_LEVELS = {key: level for key, _, level in PLAIN_SCALE}
+PLAIN_SCALE_WORDS = {level: words for _, words, level in PLAIN_SCALE}
 NARRATIVE_MAX_LENGTH = 4000
 POST_LIMIT = 10  # form posts per link per hour: enough for typos, not for scripted guessing
 POST_WINDOW = 60 * 60
@@ -259,6 +283,8 @@ def _screen(narrative: str, *, field: str = "narrative") -> str:
 
 
 def _professional_ratings(request, ratings: dict) -> list[tuple[Subcompetency, Decimal | None]]:
+    """Only the levels of ``PLAIN_SCALE`` (whole levels) or "not yet assessable": an evaluator
+    without an account never answers on half levels, whatever is posted."""
     subs = list(request.template.subcompetencies.order_by("code"))
     parsed, missing = [], []
     for sub in subs:
@@ -270,13 +296,16 @@ def _professional_ratings(request, ratings: dict) -> list[tuple[Subcompetency, D
             level = Decimal(value)
         except ArithmeticError:
             level = None
-        if level is None or level not in LEVELS:
+        if level is None or level not in PLAIN_SCALE_WORDS:
             missing.append(sub.code)
             continue
         parsed.append((sub, Decimal(f"{level:.1f}")))
     if missing:
         raise ValidationError(
-            {"ratings": f"Choose a level, or “not yet assessable”, for: {', '.join(missing)}."}
+            {
+                "ratings": "Choose one of the answers shown, or “"
+                f"{PLAIN_SCALE_NOT_SEEN}”, for: {', '.join(missing)}."
+            }
         )
     return parsed
 
@@ -312,7 +341,8 @@ def external_evaluation_submit(
 ) -> ExternalEvaluation:
     """Save the answer to a link, once.
 
-    ``ratings`` (professionals) maps subcompetency id to a half level ("3.5") or ``"na"``;
+    ``ratings`` (professionals) maps subcompetency id to a whole level of ``PLAIN_SCALE``
+    ("4.0") or ``"na"``;
     ``answers`` (patients) maps question key to 0-5. The request row is locked, so a double
     submit saves once and the second sees "already submitted"; a refusal saves nothing.
     """

@@ -12,12 +12,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from core.forms import add_service_errors
+from core.once import once_per_submit
 from curriculum.access import activate_program_zone, program_for
 from curriculum.models import Membership, Program
 
 from . import selectors
 from .forms import PatientForm, ProfessionalForm, RequestForm
-from .models import ExternalEvaluationRequest
+from .models import EvaluatorRole, ExternalEvaluationRequest
 from .patient_form import PATIENT_QUESTIONS, PATIENT_SCALE
 from .permissions import (
     SENDER_ROLES,
@@ -26,6 +27,9 @@ from .permissions import (
     can_send_about_any_fellow,
 )
 from .services import (
+    PLAIN_SCALE,
+    PLAIN_SCALE_NOT_SEEN,
+    PLAIN_SCALE_WORDS,
     external_evaluation_submit,
     external_post_allowed,
     external_request_create,
@@ -59,6 +63,7 @@ def request_list(request: HttpRequest, program_id: int) -> HttpResponse:
     return render(request, "evaluators/request_list.html", context)
 
 
+@once_per_submit
 def request_create(request: HttpRequest, program_id: int) -> HttpResponse:
     program = program_for(request.user, program_id, roles=SENDER_ROLES)
     fellows = selectors.request_fellow_choices(user=request.user, program=program)
@@ -154,6 +159,11 @@ def _evidence_page(request: HttpRequest, program: Program, fellow: Membership) -
     page = Paginator(queryset, EVIDENCE_PAGE_SIZE).get_page(request.GET.get("page"))
     answer_labels = dict(PATIENT_SCALE)
     for evaluation in page:
+        # A professional's level with the words it maps from; a patient's level was computed
+        # from other questions, and an older half level has no words: those show the level only.
+        is_patient = evaluation.evaluator_role == EvaluatorRole.PATIENT
+        for rating in evaluation.ratings.all():
+            rating.scale_words = None if is_patient else PLAIN_SCALE_WORDS.get(rating.level)
         evaluation.answer_rows = [
             (q.text, answer_labels.get(evaluation.patient_answers.get(q.key), "No answer"))
             for q in PATIENT_QUESTIONS
@@ -242,7 +252,13 @@ def evaluate(request: HttpRequest, token: str) -> HttpResponse:
             add_service_errors(form, exc)
         else:
             return redirect("evaluators:evaluate_thanks")
-    context = {"evaluation_request": evaluation_request, "form": form}
+    context = {
+        "evaluation_request": evaluation_request,
+        "form": form,
+        "scale_first": PLAIN_SCALE[0][1],
+        "scale_last": PLAIN_SCALE[-1][1],
+        "scale_not_seen": PLAIN_SCALE_NOT_SEEN,
+    }
     return render(request, "evaluators/evaluate.html", context)
 
 

@@ -44,6 +44,8 @@ def build_message(delivery: Delivery, reminders: list[Reminder]) -> EmailMultiAl
     if delivery.kind == Delivery.Kind.DIGEST:
         count = len(items)
         subject = f"Your daily summary: {count} item{'s' if count != 1 else ''} waiting"
+    elif len(items) > 1:  # several notices raised at once (a coordinator chasing)
+        subject = f"{reminders[0].subject} (and {len(items) - 1} more)"
     else:
         subject = reminders[0].subject
     message = EmailMultiAlternatives(

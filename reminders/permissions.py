@@ -3,10 +3,11 @@
 from curriculum.models import Membership, Program
 from curriculum.permissions import has_program_role
 
-# Reminder settings, the program's ledger, "send now" and "retry failed" are the director's.
-MANAGER_ROLES = (Membership.Role.DIRECTOR,)
+# The program's ledger, "send now", "retry failed", chasing overdue assessors and the reminder
+# settings belong to the people who run the program day to day: the director and coordinator.
+MANAGER_ROLES = Membership.STAFF_ROLES
 
 
 def can_manage_reminders(user, program: Program) -> bool:
-    """The program director sees every reminder, changes the settings and sends now."""
+    """The director and coordinator see every reminder, change the settings and send now."""
     return has_program_role(user, program, MANAGER_ROLES)

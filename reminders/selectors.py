@@ -140,3 +140,23 @@ def calendar_items(*, user) -> tuple[list[Deadline], list[Assessment]]:
         .order_by("due_date", "pk")
     )
     return deadlines, assessments
+
+
+def chase_candidates(
+    *, user, program: Program, assessment_ids=None, overdue: bool = False, fellow_id=None
+):
+    """Open assessments of the program (by id, every overdue one, or all about one fellow)
+    whose assessor ``user`` may chase, with what a reminder needs; none unless ``user`` runs
+    the program."""
+    if not can_manage_reminders(user, program):
+        return Assessment.objects.none()
+    queryset = Assessment.objects.filter(
+        program=program, status__in=Assessment.OPEN_STATUSES
+    ).select_related("template", "fellow__user", "assessor__user")
+    if overdue:
+        queryset = queryset.filter(due_date__lt=program.today())
+    if assessment_ids is not None:
+        queryset = queryset.filter(pk__in=list(assessment_ids))
+    if fellow_id is not None:
+        queryset = queryset.filter(fellow_id=fellow_id)
+    return queryset.order_by("assessor_id", "due_date", "pk")

@@ -13,6 +13,7 @@ urlpatterns = [
     path("calendar/<str:token>/feed.ics", views.calendar_feed, name="calendar_feed"),
     path(P + "reminders/", views.director_reminders, name="director_reminders"),
     path(P + "reminders/settings/", views.reminder_settings, name="reminder_settings"),
+    path(P + "reminders/chase/", views.chase, name="chase"),
     path(
         P + "reminders/retry-failed/",
         views.deliveries_retry_failed,

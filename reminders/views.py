@@ -25,6 +25,7 @@ from .selectors import (
     LEDGER_VIEWS,
     calendar_items,
     calendar_owner,
+    chase_candidates,
     coming_deadline_list,
     failed_delivery_list,
     failed_email_list,
@@ -33,6 +34,7 @@ from .selectors import (
     notification_list,
     program_reminder_list,
 )
+from .services import chase as chase_services
 from .services import preferences as services
 from .services import retries as retry_services
 
@@ -232,6 +234,56 @@ def reminder_send_now(request: HttpRequest, program_id: int, reminder_id: int) -
     return redirect(
         f"{reverse('reminders:director_reminders', kwargs={'program_id': program.pk})}?show={show}"
     )
+
+
+@require_POST
+def chase(request: HttpRequest, program_id: int) -> HttpResponse:
+    """Send a reminder now: to the assessor of each ``assessment`` posted, to every assessor
+    with an overdue assessment (``overdue=all``), or to every assessor who owes one ``fellow``
+    an assessment; then back to the page it was sent from."""
+    program = program_for(request.user, program_id, roles=MANAGER_ROLES)
+    ids = [value for value in request.POST.getlist("assessment") if value.isdigit()]
+    everyone_overdue = request.POST.get("overdue") == "all"
+    fellow = request.POST.get("fellow", "")
+    fellow_id = int(fellow) if fellow.isdigit() else None
+    assessments = []
+    if ids or everyone_overdue or fellow_id:
+        assessments = list(
+            chase_candidates(
+                user=request.user,
+                program=program,
+                assessment_ids=[int(value) for value in ids] if ids else None,
+                overdue=everyone_overdue,
+                fellow_id=fellow_id,
+            )
+        )
+    if not assessments:
+        messages.info(request, "Nothing to remind anyone of: no open assessment was chosen.")
+    else:
+        try:
+            result = chase_services.assessments_chase(
+                actor=request.user, program=program, assessments=assessments
+            )
+        except PermissionDenied as exc:
+            messages.error(request, str(exc))
+        else:
+            if result.sent:
+                messages.success(
+                    request,
+                    f"Reminded {result.assessors} assessor{pluralize(result.assessors)} of "
+                    f"{result.sent} assessment{pluralize(result.sent)} now.",
+                )
+            if result.already:
+                messages.info(
+                    request,
+                    f"{result.already} assessment{pluralize(result.already)} "
+                    f"{pluralize(result.already, 'was,were')} already chased today; "
+                    "nothing was sent again.",
+                )
+    target = request.POST.get("next", "")
+    if not (target.startswith("/") and url_has_allowed_host_and_scheme(target, allowed_hosts=None)):
+        target = reverse("reminders:director_reminders", kwargs={"program_id": program.pk})
+    return redirect(target)
 
 
 def reminder_settings(request: HttpRequest, program_id: int) -> HttpResponse:

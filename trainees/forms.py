@@ -1,6 +1,7 @@
 """Input shape only: the services decide what is allowed."""
 
 from django import forms
+from django.db.models import Q
 
 from curriculum.models import Rotation
 
@@ -126,8 +127,13 @@ class ScheduleBlockForm(forms.Form):
     start_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     end_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
 
-    def __init__(self, *args, program, **kwargs) -> None:
+    def __init__(self, *args, program, current_rotation=None, **kwargs) -> None:
+        """``current_rotation``: the rotation of the block being edited, offered even if
+        retired since it was booked."""
         super().__init__(*args, **kwargs)
+        offered = Q(is_active=True)
+        if current_rotation is not None:
+            offered |= Q(pk=current_rotation.pk)
         self.fields["rotation"].queryset = Rotation.objects.filter(
-            program=program, is_active=True
+            offered, program=program
         ).order_by("name")

@@ -73,6 +73,11 @@ urlpatterns += [
         name="schedule_block_create",
     ),
     path(
+        "programs/<int:program_id>/schedule/blocks/<int:block_id>/edit/",
+        schedule.schedule_block_edit_page,
+        name="schedule_block_edit",
+    ),
+    path(
         "programs/<int:program_id>/schedule/blocks/<int:block_id>/delete/",
         schedule.schedule_block_delete_page,
         name="schedule_block_delete",

@@ -1,5 +1,10 @@
 """The Clinical Competency Committee: review periods, reviews, the packet and the ACGME export."""
 
+import statistics
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
 from django.db.models import BooleanField, Count, ExpressionWrapper, Prefetch, Q, QuerySet
 
 from curriculum.models import Membership, Program, Subcompetency
@@ -171,6 +176,56 @@ def ccc_packet_build(*, user, review: CCCReview, subcompetencies: list[Subcompet
         "self_assessments": self_assessments,
         **other,
     }
+
+
+@dataclass(frozen=True)
+class LevelSuggestion:
+    """A consensus level suggested from the period's ratings: shown, never saved by itself."""
+
+    level: Decimal
+    count: int  # how many counted ratings it comes from
+
+    @property
+    def value(self) -> str:
+        """The level as the consensus form's choice value ("2.5")."""
+        return f"{self.level:.1f}"
+
+
+HALF = Decimal("0.5")
+
+
+def suggested_level(levels: Iterable[Decimal]) -> Decimal | None:
+    """The median of ``levels`` rounded to the nearest half level, ties up; None without any.
+
+    The rule: sort the levels; the median is the middle one, or the mean of the two middle ones
+    when there is an even number (so it is a multiple of 0.25); a median that falls between two
+    half levels (x.25 or x.75) goes up to the higher one. ``[2.0, 2.5]`` -> median 2.25 -> 2.5;
+    ``[3.0, 3.5, 4.0, 4.5]`` -> 3.75 -> 4.0; ``[2.0, 2.0, 4.5]`` -> 2.0. Callers pass counted
+    levels only: "not yet assessable" ratings are not levels and never enter the median.
+    """
+    values = sorted(Decimal(level) for level in levels)
+    if not values:
+        return None
+    median = statistics.median(values)
+    return ((median / HALF).quantize(Decimal(1), rounding=ROUND_HALF_UP) * HALF).quantize(
+        Decimal("0.1")
+    )
+
+
+def packet_suggestions(packet: dict, *, recorded: Iterable[int]) -> dict[int, LevelSuggestion]:
+    """``{subcompetency id: LevelSuggestion}`` from a packet's rows (``ccc_packet_build``: the
+    period's counted faculty ratings, "not yet assessable" ones already left out) for every
+    subcompetency that has ratings and no recorded consensus level (``recorded``: their ids).
+    No query: it reads the packet the page already built."""
+    recorded = set(recorded)
+    suggestions = {}
+    for row in packet.get("subcompetencies", []):
+        if row["id"] in recorded:
+            continue
+        level = suggested_level(row["levels"])
+        if level is not None:
+            suggestions[row["id"]] = LevelSuggestion(level=level, count=len(row["levels"]))
+    return suggestions
 
 
 def packet_sections(packet: dict) -> list[dict]:

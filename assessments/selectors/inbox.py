@@ -1,6 +1,9 @@
 """Assessments a user may open or fill, a fellow's own requests, and the staff list."""
 
-from django.db.models import Q, QuerySet
+import datetime
+
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
 
 from curriculum.models import Membership, Program
 from curriculum.permissions import has_program_role
@@ -57,13 +60,18 @@ def assessments_to_fill(*, user, program: Program) -> QuerySet[Assessment]:
     return (
         fillable_assessments(user=user, program=program)
         .filter(status__in=Assessment.OPEN_STATUSES)
-        .order_by("due_date", "observed_on", "pk")
+        # Undated ones last on every database (SQLite would put NULL first).
+        .order_by(F("due_date").asc(nulls_last=True), "observed_on", "pk")
     )
+
+
+CLOSED_SHOWN_DAYS = 30
 
 
 def my_assessments(*, user, program: Program) -> dict[str, QuerySet[Assessment]]:
     """A fellow's own page: ``received`` (signed or acknowledged assessments about them, newest
-    first) and ``requests`` (their open requests to others, with status)."""
+    first), ``requests`` (their open requests to others, with status) and ``closed`` (requests
+    declined or expired in the last ``CLOSED_SHOWN_DAYS`` days, with the reason)."""
     mine = Assessment.objects.filter(
         program=program, fellow__user=user, fellow__is_active=True, fellow__role=Role.FELLOW
     )
@@ -76,17 +84,29 @@ def my_assessments(*, user, program: Program) -> dict[str, QuerySet[Assessment]]
         "requests": _with_people(mine.filter(status__in=Assessment.OPEN_STATUSES)).order_by(
             "-observed_on", "-pk"
         ),
+        "closed": _with_people(
+            mine.filter(
+                status__in=Assessment.CLOSED_STATUSES,
+                closed_at__gte=timezone.now() - datetime.timedelta(days=CLOSED_SHOWN_DAYS),
+            )
+        ).order_by("-closed_at", "-pk"),
     }
+
+
+OPEN_FILTER = "open"
 
 
 def assessment_list_for_staff(
     *, user, program: Program, status: str = "", fellow_id: int | None = None
 ) -> QuerySet[Assessment]:
-    """All assessments of the program for its director and coordinator, optionally filtered."""
+    """All assessments of the program for its director and coordinator, optionally filtered;
+    ``status`` may be ``OPEN_FILTER``: drafts and returned ones, what assessors still owe."""
     if not can_see_all_assessments(user, program):
         return Assessment.objects.none()
     queryset = Assessment.objects.filter(program=program)
-    if status:
+    if status == OPEN_FILTER:
+        queryset = queryset.filter(status__in=Assessment.OPEN_STATUSES)
+    elif status:
         queryset = queryset.filter(status=status)
     if fellow_id:
         queryset = queryset.filter(fellow_id=fellow_id)

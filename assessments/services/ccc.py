@@ -8,21 +8,23 @@ assessment), which stores the packet's figures as a snapshot and a sealed ``Sign
 """
 
 import datetime
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from audit.services import audit_record
+from audit.services import audit_record, changes_between
 from core.dates import add_months
 from curriculum.models import Membership
 from trainees.models import AcademicYear, Enrolment
 
-from ..models import CCCReview, ConsensusLevel, ReviewPeriod, Signature
+from .. import notices
+from ..models import LEVELS, CCCReview, ConsensusLevel, ReviewPeriod, Signature
 from ..permissions import can_finalise_ccc, can_manage_ccc, can_record_levels
 from ..seals import confirm_identity
-from ..selectors.ccc import ccc_packet_build
+from ..selectors.ccc import LevelSuggestion, ccc_packet_build, packet_suggestions
 from ..selectors.unscoped import milestone_set_subcompetencies, period_milestone_set
 from .signatures.store import signature_add
 from .workflow import NA_FORM_VALUE, parse_rating
@@ -91,6 +93,10 @@ def review_periods_create(*, actor, academic_year: AcademicYear) -> list[ReviewP
     return created
 
 
+PERIOD_FIELDS = ("starts_on", "ends_on", "meeting_date", "expected_level")
+KEEP = object()  # ``review_period_update(expected_level=KEEP)``: leave it as it is
+
+
 @transaction.atomic
 def review_period_update(
     *,
@@ -99,9 +105,12 @@ def review_period_update(
     starts_on: datetime.date,
     ends_on: datetime.date,
     meeting_date: datetime.date | None,
+    expected_level: Decimal | object | None = KEEP,
 ) -> ReviewPeriod:
-    """Edit a period's dates. Refused once a review of it is finalised: the signed content
-    includes the period's dates."""
+    """Edit a period's dates and the level expected of a fellow on track at it (one of the half
+    levels 1.0-5.0, None for the kind's default: ``ReviewPeriod.expected``; left out, it stays
+    as it is). Dates are refused once a review of it is finalised: the signed content includes
+    the period's dates (the expected level is not part of it, so it stays editable). Audited."""
     _enforce_manager(actor, period.program)
     period = (
         ReviewPeriod.objects.select_for_update().select_related("academic_year").get(pk=period.pk)
@@ -110,12 +119,25 @@ def review_period_update(
     if dates_change and period.reviews.filter(status=CCCReview.Status.FINALISED).exists():
         raise ValidationError(
             "A review of this period is already finalised, so its dates can no longer change "
-            "(only the meeting date can)."
+            "(only the meeting date and the expected level can)."
         )
     _check_dates(period.academic_year, starts_on, ends_on, meeting_date)
+    if expected_level is KEEP:
+        expected_level = period.expected_level
+    if expected_level is not None and Decimal(expected_level) not in LEVELS:
+        raise ValidationError(
+            {
+                "expected_level": "Choose one of the levels 1.0 to 5.0 in half levels, or leave it "
+                "empty for the default."
+            }
+        )
+    before = {name: getattr(period, name) for name in PERIOD_FIELDS}
     period.starts_on, period.ends_on, period.meeting_date = starts_on, ends_on, meeting_date
+    period.expected_level = None if expected_level is None else Decimal(expected_level)
     period.full_clean()
-    period.save(update_fields=["starts_on", "ends_on", "meeting_date", "updated_at"])
+    period.save(update_fields=[*PERIOD_FIELDS, "updated_at"])
+    if changes := changes_between(before, {name: getattr(period, name) for name in PERIOD_FIELDS}):
+        audit_record(actor=actor, action="review_period.update", obj=period, changes=changes)
     return period
 
 
@@ -158,7 +180,10 @@ def ccc_packets_assemble(*, actor, period: ReviewPeriod) -> list[CCCReview]:
     ]
     for review in reviews:
         review.full_clean(validate_unique=False, validate_constraints=False)
-    return CCCReview.objects.bulk_create(reviews)
+    created = CCCReview.objects.bulk_create(reviews)
+    if created:
+        notices.packets_waiting(period, len(created))
+    return created
 
 
 def _lock(review: CCCReview) -> CCCReview:
@@ -231,6 +256,32 @@ def ccc_levels_record(
             changes=changes,
         )
     return review
+
+
+@transaction.atomic
+def ccc_suggestions_accept(*, actor, review: CCCReview) -> dict[int, LevelSuggestion]:
+    """ "Accept all suggestions": record the suggested level (``packet_suggestions``: the median
+    of the period's counted ratings, to the nearest half level) of every subcompetency that has
+    no consensus level yet. Recorded levels and the notes stay as they are; recomputed here from
+    the current evidence, never taken from the request. Audited by ``ccc_levels_record``.
+    Returns the suggestions recorded (empty: nothing to accept)."""
+    review = _lock(review)
+    if not can_record_levels(actor, review.period.program):
+        raise PermissionDenied("Only committee members (director and faculty) record levels.")
+    if review.is_finalised:
+        raise ValidationError("This review is already finalised; its levels can no longer change.")
+    subcompetencies = milestone_set_subcompetencies(period_milestone_set(review.period))
+    packet = ccc_packet_build(user=actor, review=review, subcompetencies=subcompetencies)
+    recorded = review.levels.values_list("subcompetency_id", flat=True)
+    suggestions = packet_suggestions(packet, recorded=recorded)
+    if suggestions:
+        ccc_levels_record(
+            actor=actor,
+            review=review,
+            levels={sub_id: suggestion.value for sub_id, suggestion in suggestions.items()},
+            committee_notes=review.committee_notes,
+        )
+    return suggestions
 
 
 def _missing_levels(review: CCCReview, subcompetencies) -> list[str]:

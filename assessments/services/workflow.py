@@ -16,9 +16,11 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from audit.services import audit_record, changes_between, field_values
+from core.reasons import clean_reason
 from curriculum.models import Membership, MilestoneSet, Program
 from curriculum.permissions import has_program_role
 
+from .. import notices
 from ..models import LEVELS, Assessment, AssessmentTemplate, Rating
 from ..permissions import can_fill, can_manage_templates, can_request
 
@@ -27,7 +29,7 @@ Status = Assessment.Status
 # What a rating form posts for "not yet assessable"; the signed content holds
 # ``seals.NOT_ASSESSABLE_SEALED`` instead.
 NA_FORM_VALUE = "na"
-REASON_MAX_LENGTH = 300
+
 TEMPLATE_FIELDS = ("name", "kind", "milestone_set", "instructions", "is_active")
 ROTATION_LOOKBACK_DAYS = 60
 
@@ -263,6 +265,7 @@ def assessment_request(
         obj=assessment,
         changes={"assessor": [None, assessment.assessor_id], "observed_on": [None, observed_on]},
     )
+    notices.request_made(assessment)
     return assessment
 
 
@@ -305,6 +308,8 @@ def assessment_save_draft(*, actor, assessment: Assessment, narrative: str, rati
     assessment = _lock(assessment)
     if not can_fill(actor, assessment):
         raise PermissionDenied("Only the named assessor can fill this assessment.")
+    if assessment.status in Assessment.CLOSED_STATUSES:
+        raise ValidationError("This request is closed: it was declined or expired.")
     if assessment.status not in Assessment.OPEN_STATUSES:
         raise ValidationError("This assessment is signed; amend it to make a correction.")
     allowed = set(assessment.template.subcompetencies.values_list("pk", flat=True))
@@ -337,13 +342,7 @@ def assessment_return(*, actor, assessment: Assessment, reason: str) -> Assessme
 
     Only drafts can be returned: signed content is read-only and is corrected by amendment.
     """
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": "Give a reason."})
-    if len(reason) > REASON_MAX_LENGTH:
-        raise ValidationError(
-            {"reason": f"Keep the reason to {REASON_MAX_LENGTH} characters or fewer."}
-        )
+    reason = clean_reason(reason)
     assessment = _lock(assessment)
     if not has_program_role(actor, assessment.program, Membership.STAFF_ROLES):
         raise PermissionDenied("Only the director or coordinator can return an assessment.")
@@ -359,6 +358,7 @@ def assessment_return(*, actor, assessment: Assessment, reason: str) -> Assessme
         obj=assessment,
         changes={"status": [Status.DRAFT, Status.RETURNED], "return_reason": ["", reason]},
     )
+    notices.returned(assessment)
     return assessment
 
 

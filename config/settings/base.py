@@ -265,6 +265,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "assessments.tasks.create_rotation_evaluations",
         "schedule": crontab(hour=2, minute=41),
     },
+    # Fellows' requests nobody started within the program's expiry (idempotent).
+    "expire-assessment-requests": {
+        "task": "assessments.tasks.expire_requests",
+        "schedule": crontab(minute=23),  # hourly: each program's expiry is in days
+    },
     # Reminders: ledger first, then email (idempotent; see reminders/services/sweep.py).
     "sweep-reminders": {
         "task": "reminders.tasks.sweep_reminders",

@@ -33,22 +33,17 @@ def _dashboard_scope(request: HttpRequest, program_id: int):
     return program, cohorts, cohort, enrolments, today
 
 
-SHORTFALLS_SHOWN = 3
-
-
-def _furthest_behind(cells) -> list:
-    """The unmet targets a fellow is furthest from (largest share still to do), at most three."""
-    unmet = [cell for cell in cells if not cell.met]
-    unmet.sort(key=lambda cell: (-cell.remaining / cell.minimum, cell.label))
-    return unmet[:SHORTFALLS_SHOWN]
-
-
 def cohort_dashboard(request: HttpRequest, program_id: int) -> HttpResponse:
     """Who needs attention: milestone levels, procedure progress, overdue evaluations, upcoming
     deadlines and fellows on leave for one cohort, in a fixed number of queries."""
     program, cohorts, cohort, enrolments, today = _dashboard_scope(request, program_id)
     fellows = [enrolment.membership for enrolment in enrolments]
     subcompetencies = selectors.current_subcompetencies(program=program) if fellows else []
+    expected = (
+        selectors.expected_level(academic_year_id=cohort.academic_year_id, today=today)
+        if fellows and subcompetencies
+        else selectors.GRADUATION
+    )
     targets, progress = selectors.procedure_progress(program=program, fellows=fellows)
     overdue, overdue_total = (
         selectors.panel_rows(
@@ -70,10 +65,12 @@ def cohort_dashboard(request: HttpRequest, program_id: int) -> HttpResponse:
         "q": f"?cohort={cohort.pk}" if cohort else "",
         "fellow_count": len(fellows),
         "subcompetencies": subcompetencies,
-        "heatmap": selectors.milestone_heatmap(fellows=fellows, subcompetencies=subcompetencies),
+        "expected": expected,
+        "heatmap": selectors.milestone_heatmap(
+            fellows=fellows, subcompetencies=subcompetencies, expected=expected
+        ),
         "targets": targets,
-        "progress": [(row, _furthest_behind(row.cells)) for row in progress],
-        "shortfall_count": SHORTFALLS_SHOWN,
+        "progress": [(row, selectors.progress_bar(row)) for row in progress],
         "overdue": [(a, selectors.days_overdue(a, today)) for a in overdue],
         "overdue_total": overdue_total,
         "deadlines": deadlines,

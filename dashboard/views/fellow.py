@@ -5,9 +5,13 @@ from django.shortcuts import get_object_or_404, render
 
 from curriculum.access import program_for
 from curriculum.models import Membership
+from procedures.models import ProcedureLogEntry
+from procedures.selectors.log import entry_list
 from procedures.selectors.progress import fellow_target_progress, progress_fellow_list
 
 from .. import selectors
+
+RETURNED_SHOWN = 5  # the rest are one tap away, filtered in the log
 
 
 def my_progress(request: HttpRequest, program_id: int) -> HttpResponse:
@@ -22,9 +26,19 @@ def my_progress(request: HttpRequest, program_id: int) -> HttpResponse:
     levels = selectors.fellow_levels(
         fellow=fellow, subcompetencies=selectors.current_subcompetencies(program=program)
     )
+    returned = list(
+        entry_list(
+            user=request.user,
+            program=program,
+            fellow=fellow,
+            status=ProcedureLogEntry.Status.RETURNED,
+        )[: RETURNED_SHOWN + 1]
+    )
     context = {
         "program": program,
         "today": today,
+        "returned_entries": returned[:RETURNED_SHOWN],
+        "more_returned": len(returned) > RETURNED_SHOWN,
         "procedures": procedures,
         "procedure_targets_met": sum(item.met for item in procedures),
         "procedure_targets_total": len(procedures),

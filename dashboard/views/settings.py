@@ -48,6 +48,12 @@ SETTINGS = (
         can_manage_templates,
     ),
     Setting(
+        "Evaluation timing",
+        "When evaluations fall due, and when a fellow's unanswered request expires.",
+        "assessments:evaluation_timing",
+        can_manage_templates,
+    ),
+    Setting(
         "Milestone sets",
         "The ACGME Pain Medicine Milestones the forms and the committee rate against.",
         "curriculum:milestone_set_list",

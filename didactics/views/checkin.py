@@ -9,6 +9,7 @@ from django.utils.http import urlencode
 
 from core.forms import add_service_errors
 from core.links import absolute_url
+from core.once import once_per_submit
 from curriculum.access import program_for
 
 from ..forms import CheckinForm, CheckinWindowForm
@@ -31,6 +32,7 @@ def _checkin_url(request: HttpRequest, session) -> str:
     return absolute_url(f"{path}?{urlencode({'code': session.checkin_code})}")
 
 
+@once_per_submit
 def checkin_run(request: HttpRequest, program_id: int, session_id: int) -> HttpResponse:
     """The presenter or coordinator opens check-in: the code, its QR image and the window."""
     program, session = _checkin_session(request, program_id, session_id)

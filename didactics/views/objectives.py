@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from core.forms import add_service_errors
+from core.once import once_per_submit
 from curriculum.access import program_for
 from curriculum.models import Membership, Rotation
 
@@ -81,6 +82,7 @@ def rotation_objectives(request: HttpRequest, program_id: int, rotation_id: int)
     return render(request, "didactics/rotation_objectives.html", context)
 
 
+@once_per_submit
 def objective_create(request: HttpRequest, program_id: int, rotation_id: int) -> HttpResponse:
     program = program_for(request.user, program_id, roles=STAFF)
     rotation = _rotation(request, program, rotation_id)
@@ -107,6 +109,7 @@ def _objective(program, objective_id: int) -> LearningObjective:
     )
 
 
+@once_per_submit
 def resource_create(request: HttpRequest, program_id: int, objective_id: int) -> HttpResponse:
     program = program_for(request.user, program_id, roles=STAFF)
     objective = _objective(program, objective_id)
@@ -199,6 +202,7 @@ def progress_confirm(request: HttpRequest, program_id: int, progress_id: int) ->
 
 
 @require_POST
+@once_per_submit
 def teacher_add(request: HttpRequest, program_id: int, rotation_id: int) -> HttpResponse:
     program = program_for(request.user, program_id, roles=TEACHER_MANAGER_ROLES)
     rotation = _rotation(request, program, rotation_id)

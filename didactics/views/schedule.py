@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import urlencode
 
 from core.forms import add_service_errors
+from core.once import once_per_submit
 from curriculum.access import program_for
 from curriculum.models import Membership
 
@@ -104,6 +105,7 @@ def series_list_view(request: HttpRequest, program_id: int) -> HttpResponse:
     return render(request, "didactics/series_list.html", context)
 
 
+@once_per_submit
 def series_create(request: HttpRequest, program_id: int) -> HttpResponse:
     program = program_for(request.user, program_id, roles=STAFF)
     form = SeriesForm(request.POST or None)
@@ -119,6 +121,7 @@ def series_create(request: HttpRequest, program_id: int) -> HttpResponse:
     return form_page(request, program=program, form=form, title="New series", back_url=back)
 
 
+@once_per_submit
 def session_create(request: HttpRequest, program_id: int) -> HttpResponse:
     program = program_for(request.user, program_id, roles=STAFF)
     form = SessionForm(request.POST or None, program=program)
@@ -134,6 +137,7 @@ def session_create(request: HttpRequest, program_id: int) -> HttpResponse:
     return form_page(request, program=program, form=form, title="New session", back_url=back)
 
 
+@once_per_submit
 def session_recurring(request: HttpRequest, program_id: int) -> HttpResponse:
     """A recurring run of sessions: "Preview" shows the dates, "Create" saves all or none."""
     program = program_for(request.user, program_id, roles=STAFF)

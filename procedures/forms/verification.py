@@ -2,7 +2,7 @@
 
 from django import forms
 
-from ..services.verification import REASON_MAX_LENGTH
+from core.reasons import REASON_MAX_LENGTH
 
 
 class ReturnForm(forms.Form):

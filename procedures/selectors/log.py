@@ -125,6 +125,37 @@ def repeat_initial(*, fellow: Membership, today: datetime.date) -> dict:
     return initial
 
 
+# What makes two entries "the same case logged twice" (complication and note are per case).
+IDENTICAL_FIELDS = (
+    "performed_on",
+    "procedure_type",
+    "guidance",
+    "role",
+    "supervision_level",
+    "age_band",
+    "level",
+    "laterality",
+)
+
+
+def identical_entry(*, fellow: Membership, values: dict) -> Entry | None:
+    """The fellow's entry that matches these form values on every field that matters (same
+    procedure, same day), e.g. the one "repeat last entry" would log again; None if there is
+    none or the values name no procedure."""
+    if not values.get("procedure_type") or not values.get("performed_on"):
+        return None
+    lookups = {
+        ("procedure_type_id" if field == "procedure_type" else field): values.get(field, "")
+        for field in IDENTICAL_FIELDS
+    }
+    return (
+        Entry.objects.filter(fellow=fellow, **lookups)
+        .select_related("procedure_type")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+
+
 def type_initial(
     *, fellow: Membership, today: datetime.date, procedure_type: ProcedureType
 ) -> dict:

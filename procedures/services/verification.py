@@ -10,22 +10,23 @@ from django.utils import timezone
 
 from audit.services import audit_record, audit_record_many
 from core.phi import identifier_problems
+from core.reasons import clean_reason
 from curriculum.models import Membership, Program
 from curriculum.permissions import has_program_role
 
+from .. import notices
 from ..models import ProcedureEntryEvent, ProcedureLogEntry
 from ..permissions import can_reopen, can_verify
 
 Status = ProcedureLogEntry.Status
 Action = ProcedureEntryEvent.Action
-REASON_MAX_LENGTH = 300
 
 
 def _lock(entry: ProcedureLogEntry) -> ProcedureLogEntry:
     """Re-read the entry under a row lock so two faculty members cannot act on it at once."""
     return (
         ProcedureLogEntry.objects.select_for_update(of=("self",))
-        .select_related("supervisor", "program")
+        .select_related("supervisor", "program", "procedure_type", "fellow")
         .get(pk=entry.pk)
     )
 
@@ -38,13 +39,7 @@ def _require_pending(entry: ProcedureLogEntry, verb: str) -> None:
 
 
 def _clean_reason(reason: str) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": "Give a reason."})
-    if len(reason) > REASON_MAX_LENGTH:
-        raise ValidationError(
-            {"reason": f"Keep the reason to {REASON_MAX_LENGTH} characters or fewer."}
-        )
+    reason = clean_reason(reason)
     # The fellow reads the reason beside the entry: it must not identify the patient either.
     if problems := identifier_problems(reason):
         raise ValidationError({"reason": problems})
@@ -146,6 +141,7 @@ def entry_return(*, actor, entry: ProcedureLogEntry, reason: str) -> ProcedureLo
         obj=entry,
         changes={"status": [Status.PENDING, Status.RETURNED], "return_reason": ["", reason]},
     )
+    notices.entry_returned(entry, returned_by=actor.display_name)
     return entry
 
 

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from core.forms import add_service_errors
+from core.once import once_per_submit
 from curriculum.access import program_for
 from curriculum.models import Membership
 
@@ -57,6 +58,7 @@ def catalogue_load_page(request: HttpRequest, program_id: int) -> HttpResponse:
     return redirect("procedures:catalogue", program_id=program.pk)
 
 
+@once_per_submit
 def procedure_category_form_page(request: HttpRequest, program_id: int) -> HttpResponse:
     program = program_for(request.user, program_id, roles=[Membership.Role.DIRECTOR])
     form = ProcedureCategoryForm(request.POST or None)
@@ -73,6 +75,7 @@ def procedure_category_form_page(request: HttpRequest, program_id: int) -> HttpR
     return render(request, "procedures/category_form.html", {"program": program, "form": form})
 
 
+@once_per_submit
 def procedure_type_form_page(
     request: HttpRequest, program_id: int, type_id: int | None = None
 ) -> HttpResponse:

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from core.csv import csv_response, upload_stash, upload_stashed
 from core.forms import add_service_errors
 from core.htmx import is_htmx, render_page_or_partial
+from core.once import once_per_submit
 from curriculum.access import activate_program_zone, program_for
 
 from ..csv_entries import COLUMNS as IMPORT_COLUMNS
@@ -26,6 +27,7 @@ from ..selectors.log import (
     category_list,
     entry_list,
     favourite_type_list,
+    identical_entry,
     last_entry,
     loggable_type_list,
     own_fellow_membership_list,
@@ -172,10 +174,12 @@ def _logged_message(entry) -> str:
     return f"{entry.procedure_type.name} on {date_format(entry.performed_on, 'M j, Y')}"
 
 
+@once_per_submit
 def entry_create(request: HttpRequest, program_id: int) -> HttpResponse:
     """One screen, prefilled: repeating the last entry is one tap on Save."""
     fellow = _own_fellow(request, program_id)
-    form = _entry_form(request, fellow, initial=_create_initial(request, fellow))
+    initial = _create_initial(request, fellow)
+    form = _entry_form(request, fellow, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             entry = entry_create_service(actor=request.user, fellow=fellow, **form.cleaned_data)
@@ -185,6 +189,9 @@ def entry_create(request: HttpRequest, program_id: int) -> HttpResponse:
             messages.success(request, f"Logged: {_logged_message(entry)}.")
             return redirect("procedures:log", program_id=program_id)
     context = {"program": fellow.program, "form": form, "entry": None}
+    if request.method == "GET" and request.GET.get("repeat") == "1":
+        # A warning, not a block: the same procedure twice in a day happens.
+        context["identical"] = identical_entry(fellow=fellow, values=initial)
     return render(request, "procedures/entry_form.html", context)
 
 
@@ -282,6 +289,7 @@ def _import_preview(request, fellow, content: bytes) -> HttpResponse:
     return _import_page(request, fellow, preview=preview, digest=digest)
 
 
+@once_per_submit
 def log_import(request: HttpRequest, program_id: int) -> HttpResponse:
     """Upload past entries as CSV, see every row and every problem, then import all or none."""
     fellow = _own_fellow(request, program_id)

@@ -1,7 +1,9 @@
 /* Draws one small line chart per subcompetency: the fellow's levels over time (x = day, linear,
    so gaps between ratings keep their length), with the graduation target as a dashed line.
    The numbers come from the page's JSON data island; the table on the page is their accessible source.
-   No date adapter: dates travel as ISO strings and are drawn as day numbers. */
+   No date adapter: dates travel as ISO strings and are drawn as day numbers.
+   On a narrow chart (a phone shows one per row, about 350 px) the date ticks are drawn on
+   two short lines ("Aug 3" over "2026") so none overlaps or is cut; the table gives every exact date. */
 (function () {
   "use strict";
   var island = document.getElementById("trajectory-data");
@@ -17,6 +19,18 @@
 
   function isoDate(day) {
     return new Date(day * DAY).toISOString().slice(0, 10);
+  }
+
+  var MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+  var NARROW_PX = 480;
+
+  // A tick's label: the ISO date where there is room, else two short lines.
+  function dateTick(day, width) {
+    if (width >= NARROW_PX) {
+      return isoDate(day);
+    }
+    var date = new Date(day * DAY);
+    return [MONTHS[date.getUTCMonth()] + " " + date.getUTCDate(), String(date.getUTCFullYear())];
   }
 
   // One shared date range, so the small multiples can be compared side by side.
@@ -77,8 +91,9 @@
             ticks: {
               maxTicksLimit: 4,
               maxRotation: 0,
+              autoSkip: false,
               callback: function (value) {
-                return isoDate(value);
+                return dateTick(value, this.chart.width);
               }
             }
           },

@@ -329,7 +329,7 @@ def test_refused_revocations_and_requests_record_nothing(ours):
     from tests.evaluators.factories import RequestFactory
 
     request = RequestFactory(program=ours.program, token="used-link")
-    ratings = {sub.pk: "3.5" for sub in request.template.subcompetencies.all()}
+    ratings = {sub.pk: "3.0" for sub in request.template.subcompetencies.all()}
     external_evaluation_submit(token="used-link", ratings=ratings)
     (submitted,) = _events("external_evaluation.submit")
     assert submitted.actor is None and submitted.changes["request"] == [None, request.pk]

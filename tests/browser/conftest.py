@@ -93,6 +93,7 @@ class BrowserPage:
     def sign_out(self) -> None:
         """Sign out from the menu and wait until the sign-in form is on screen."""
         self.open_navigation()
+        self.page.get_by_role("button", name="Account").click()
         self.page.get_by_role("button", name=re.compile("^Sign out")).click()
         expect(self.page).to_have_url(SIGN_IN_URL)
         expect(self.page.get_by_role("button", name="Sign in")).to_be_visible()

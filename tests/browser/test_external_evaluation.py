@@ -59,7 +59,7 @@ def test_nurse_without_an_account_evaluates_a_fellow_through_a_single_use_link(
         )
         subs = Subcompetency.objects.filter(assessment_templates=request.template_id)
         for index, sub in enumerate(subs.order_by("code")):
-            value = "na" if index == 0 else "3.5"
+            value = "na" if index == 0 else "little_help"
             nurse.page.locator(f"input[name='rating_{sub.pk}'][value='{value}']").check()
         nurse.screenshot("external-evaluation-form-phone")
         nurse.page.get_by_role("button", name="Submit evaluation").click()

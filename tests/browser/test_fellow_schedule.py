@@ -63,6 +63,9 @@ def test_invited_fellow_accepts_and_sees_their_schedule(demo, desktop, phone, ma
 
     # An overlapping block is refused with a message, not silently accepted.
     director.get_by_role("link", name=re.compile(rf"^{FELLOW}, week of Sep 14")).click()
+    # A scheduled cell opens its block for editing; from there, add another block instead.
+    director.get_by_role("link", name=f"Add a new block for {FELLOW} instead").click()
+    director.get_by_role("heading", name=f"Add a block for {FELLOW}").wait_for()
     director.get_by_label("Rotation").select_option(label="Cancer pain")
     director.get_by_label("Start date").fill("2026-09-14")
     director.get_by_label("End date").fill("2026-10-11")

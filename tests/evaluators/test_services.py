@@ -41,7 +41,7 @@ def fellow_of(people) -> Membership:
     return Membership.objects.get(program=people.program, user=people.fellow, role="fellow")
 
 
-def ratings_for(request, value="3.5") -> dict:
+def ratings_for(request, value="3.0") -> dict:
     return {sub.pk: value for sub in request.template.subcompetencies.all()}
 
 
@@ -192,7 +192,7 @@ def test_an_answered_request_cannot_be_revoked(ours):
 def test_professional_answer_saves_ratings_and_uses_up_the_link(ours):
     request = RequestFactory(program=ours.program, fellow=fellow_of(ours), token="t-1")
     subs = list(request.template.subcompetencies.order_by("code"))
-    ratings = {subs[0].pk: "4.5", subs[1].pk: "na", subs[2].pk: "2.0"}
+    ratings = {subs[0].pk: "5.0", subs[1].pk: "na", subs[2].pk: "2.0"}
     evaluation = external_evaluation_submit(
         token="t-1", narrative="  Clear with the team. ", ratings=ratings
     )
@@ -201,7 +201,7 @@ def test_professional_answer_saves_ratings_and_uses_up_the_link(ours):
     assert evaluation.submitted_on == ours.program.today()
     saved = {r.subcompetency.code: (r.level, r.not_assessable) for r in evaluation.ratings.all()}
     assert saved == {
-        subs[0].code: (Decimal("4.5"), False),
+        subs[0].code: (Decimal("5.0"), False),
         subs[1].code: (None, True),
         subs[2].code: (Decimal("2.0"), False),
     }

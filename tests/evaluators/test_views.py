@@ -40,7 +40,7 @@ def evaluate_url(token: str) -> str:
 def professional_post(request) -> dict:
     data = {"narrative": "Keeps the recovery nurses informed."}
     for sub in request.template.subcompetencies.all():
-        data[f"rating_{sub.pk}"] = "3.5"
+        data[f"rating_{sub.pk}"] = "little_help"
     return data
 
 
@@ -218,7 +218,7 @@ def test_a_missing_rating_is_shown_and_nothing_is_saved(client, ours):
     data.pop(next(k for k in data if k.startswith("rating_")))
     response = client.post(evaluate_url("tok-miss"), data)
     assert response.status_code == 200
-    assert "Choose a level, or “not yet assessable”." in response.content.decode()
+    assert "Choose an answer, or “Have not seen this”." in response.content.decode()
     assert not ExternalEvaluation.objects.exists()
 
 

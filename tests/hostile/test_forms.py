@@ -168,6 +168,7 @@ TARGETS = [
         Role.COORDINATOR,
         "assessments:assessment_return",
         kwargs=("assessment_id",),
+        max_new_rows=2,  # a notice to the assessor and one to the fellow
     ),
     # CCC reviews and the summative evaluation
     FormTarget(

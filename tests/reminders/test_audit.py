@@ -23,11 +23,11 @@ SETTINGS = {
 
 def test_settings_update_is_audited_and_a_refusal_is_not(ours):
     with pytest.raises(PermissionDenied):
-        reminder_settings_update(actor=ours.coordinator, program=ours.program, **SETTINGS)
+        reminder_settings_update(actor=ours.faculty, program=ours.program, **SETTINGS)
     assert not AuditEvent.objects.exists()
-    reminder_settings_update(actor=ours.director, program=ours.program, **SETTINGS)
+    reminder_settings_update(actor=ours.coordinator, program=ours.program, **SETTINGS)
     event = AuditEvent.objects.get(action="reminder_settings.update")
-    assert (event.actor, event.program) == (ours.director, ours.program)
+    assert (event.actor, event.program) == (ours.coordinator, ours.program)
     assert event.changes["target_check_months"][1] == [3, 6]
 
 

@@ -157,9 +157,9 @@ def test_send_now_takes_a_reminder_out_of_its_digest(ours, django_capture_on_com
     assert Reminder.objects.get(pk=other.pk).delivery_id == digest.pk
 
 
-def test_send_now_is_for_the_director_only(ours):
+def test_send_now_is_for_the_director_and_coordinator_only(ours):
     reminder = _queued(ours)[0]
-    for role in ("coordinator", "faculty", "fellow"):
+    for role in ("faculty", "fellow"):
         with pytest.raises(PermissionDenied):
             reminder_send_now(actor=ours.user(role), reminder=reminder)
 

@@ -27,9 +27,11 @@ def test_member_pages_access_matrix(client, ours, theirs):
         assert_role_page_access(client, ours, theirs, _url(ours, suffix), EVERYONE)
 
 
-def test_director_pages_access_matrix(client, ours, theirs):
+def test_staff_pages_access_matrix(client, ours, theirs):
     for suffix in ("reminders/", "reminders/settings/"):
-        assert_role_page_access(client, ours, theirs, _url(ours, suffix), {"director"})
+        assert_role_page_access(
+            client, ours, theirs, _url(ours, suffix), {"director", "coordinator"}
+        )
 
 
 def test_send_now_access(client, ours, theirs, django_capture_on_commit_callbacks):
@@ -37,7 +39,7 @@ def test_send_now_access(client, ours, theirs, django_capture_on_commit_callback
     path = _url(ours, f"reminders/{reminder.pk}/send-now/")
     response = client.post(path)
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
-    for role in ("coordinator", "faculty", "fellow"):
+    for role in ("faculty", "fellow"):
         client.force_login(ours.user(role))
         assert client.post(path).status_code == 404
     client.force_login(theirs.director)

@@ -1,6 +1,10 @@
-from datetime import date
+from datetime import UTC, date, datetime
 
+import time_machine
+
+from tests.curriculum.factories import RotationFactory
 from trainees.schedule import Span, find_gaps, find_overlaps, grid_row, weeks_between
+from trainees.services.schedule import schedule_block_create
 
 JULY_1 = date(2026, 7, 1)  # a Wednesday
 JUNE_30 = date(2027, 6, 30)
@@ -65,3 +69,71 @@ def test_a_hand_over_mid_week_is_not_a_conflict():
     assert not cell.is_conflict and not cell.is_gap
     assert [s.label for s in cell.main_spans] == ["IPP", "APS"]
     assert [s.label for s in cell.longitudinal_spans] == ["CLIN"]
+
+
+# --- The page: it opens at this week and explains its codes ------------------------------------
+
+
+def _grid(client, program) -> str:
+    return client.get(f"/programs/{program.pk}/schedule/").content.decode()
+
+
+def test_the_grid_marks_the_week_containing_the_programs_today(client, ours, enrolment):
+    # 03:00 UTC on Monday Oct 12 is still Sunday Oct 11 in Chicago: that week starts Oct 5.
+    ours.program.timezone = "America/Chicago"
+    ours.program.save()
+    with time_machine.travel(datetime(2026, 10, 12, 3, tzinfo=UTC), tick=False):
+        client.force_login(ours.faculty)
+        page = _grid(client, ours.program)
+    assert page.count('id="this-week"') == 1 and page.count("This week") == 1
+    header = page.split('id="this-week">', 1)[1]
+    assert header.startswith("Oct 5<")
+    assert 'href="#this-week"' in page and "js/schedule_grid.js" in page
+
+
+def test_another_years_grid_has_no_this_week(client, ours, enrolment):
+    with time_machine.travel(datetime(2028, 1, 12, 12, tzinfo=UTC), tick=False):
+        client.force_login(ours.director)
+        page = client.get(
+            f"/programs/{ours.program.pk}/schedule/?year={enrolment.cohort.academic_year_id}"
+        ).content.decode()
+    assert 'id="this-week"' not in page and "Go to this week" not in page
+
+
+def test_the_legend_lists_each_rotation_code_shown_with_its_name(client, ours, enrolment):
+    acute = RotationFactory(program=ours.program, name="Acute pain service", short_name="APS")
+    clinic = RotationFactory(
+        program=ours.program, name="Continuity clinic", short_name="CLN", is_longitudinal=True
+    )
+    RotationFactory(program=ours.program, name="Neurology", short_name="NEU")  # not scheduled
+    for rotation, end in ((acute, date(2026, 7, 28)), (clinic, date(2027, 6, 30))):
+        schedule_block_create(
+            actor=None,
+            enrolment=enrolment,
+            rotation=rotation,
+            start_date=date(2026, 7, 1),
+            end_date=end,
+        )
+    client.force_login(ours.faculty)
+    page = _grid(client, ours.program)
+    legend = page.split('id="legend-heading"', 1)[1].split("</dl>", 1)[0]
+    assert "<dt>APS</dt><dd" in legend and "Acute pain service" in legend
+    assert "<dt>CLN</dt>" in legend and "Continuity clinic (longitudinal)" in legend
+    assert "NEU" not in legend
+    assert legend.index("APS") < legend.index("CLN")
+
+
+def test_scheduled_cells_open_their_block_for_editing(client, ours, enrolment):
+    acute = RotationFactory(program=ours.program, short_name="APS")
+    block = schedule_block_create(
+        actor=None,
+        enrolment=enrolment,
+        rotation=acute,
+        start_date=date(2026, 7, 1),
+        end_date=date(2026, 7, 28),
+    )
+    edit = f"/programs/{ours.program.pk}/schedule/blocks/{block.pk}/edit/"
+    client.force_login(ours.coordinator)
+    assert f'href="{edit}"' in _grid(client, ours.program)
+    client.force_login(ours.faculty)  # sees the grid, may not edit it
+    assert edit not in _grid(client, ours.program)

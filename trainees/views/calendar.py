@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from core.csv import csv_response
 from core.forms import add_service_errors
 from core.htmx import is_htmx, render_page_or_partial
+from core.once import once_per_submit
 from curriculum.access import program_for
 from curriculum.models import Membership
 
@@ -94,6 +95,7 @@ def calendar_generate(request: HttpRequest, program_id: int) -> HttpResponse:
     return redirect(_calendar_url(program, year))
 
 
+@once_per_submit
 def deadline_create(request: HttpRequest, program_id: int) -> HttpResponse:
     program = program_for(request.user, program_id, roles=Membership.STAFF_ROLES)
     form = DeadlineCreateForm(

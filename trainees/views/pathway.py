@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from core.forms import add_service_errors
 from core.htmx import render_page_or_partial
+from core.once import once_per_submit
 from curriculum.access import program_for
 from curriculum.models import Membership
 
@@ -112,6 +113,7 @@ def form_page(request, *, program, form, title: str, back_url: str) -> HttpRespo
     )
 
 
+@once_per_submit
 def academic_year_create(request: HttpRequest, program_id: int) -> HttpResponse:
     program = program_for(request.user, program_id, roles=Membership.STAFF_ROLES)
     back_url = reverse("trainees:cohort_list", kwargs={"program_id": program.pk})
@@ -131,6 +133,7 @@ def academic_year_create(request: HttpRequest, program_id: int) -> HttpResponse:
     )
 
 
+@once_per_submit
 def cohort_create(request: HttpRequest, program_id: int) -> HttpResponse:
     program = program_for(request.user, program_id, roles=Membership.STAFF_ROLES)
     back_url = reverse("trainees:cohort_list", kwargs={"program_id": program.pk})
@@ -151,6 +154,7 @@ def cohort_create(request: HttpRequest, program_id: int) -> HttpResponse:
     return form_page(request, program=program, form=form, title="New cohort", back_url=back_url)
 
 
+@once_per_submit
 def enrolment_create(request: HttpRequest, program_id: int, cohort_id: int) -> HttpResponse:
     program = program_for(request.user, program_id, roles=Membership.STAFF_ROLES)
     cohort = get_object_or_404(cohort_list(user=request.user, program=program), pk=cohort_id)

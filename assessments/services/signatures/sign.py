@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from audit.services import audit_record
 
+from ... import notices
 from ...models import Assessment, Signature
 from ...permissions import can_acknowledge, can_fill
 from ...seals import confirm_identity
@@ -81,9 +82,11 @@ def assessment_sign(
     assessment.return_reason = ""
     assessment.full_clean()
     assessment.save(update_fields=["status", "signed_at", "return_reason", "updated_at"])
-    return signature_add(
+    signature = signature_add(
         actor=actor, record=assessment, method=method, status_before=previous_status
     )
+    notices.signed(assessment)
+    return signature
 
 
 @transaction.atomic
