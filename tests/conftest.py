@@ -148,6 +148,20 @@ def enrolment(ours):
     return EnrolmentFactory(cohort=cohort, membership__program=ours.program)
 
 
+# --- Migration tests ------------------------------------------------------------------------------
+
+
+def migrate_to_latest() -> None:
+    """After a test that migrated an app back to try a data migration: forward to every app's
+    latest migration (not only the one under test), so later tests on this database see today's
+    schema."""
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
 # --- Query counts ---------------------------------------------------------------------------------
 
 

@@ -47,7 +47,7 @@ from tests.assessments.factories import (
 )
 from tests.assessments.test_ccc_factories import ccc_setup, finalise, member
 from tests.config.test_settings import PRODUCTION_ENV, ROOT
-from tests.conftest import is_postgres
+from tests.conftest import is_postgres, migrate_to_latest
 
 Status = Assessment.Status
 Kind = AssessmentTemplate.Kind
@@ -333,11 +333,7 @@ def test_the_migration_keeps_existing_signatures_on_scheme_1_and_gives_them_thei
             **common,
         )
     finally:
-        # Forward through 0004 (the migration under test) to the latest: the checks below read
-        # through today's models.
-        executor = MigrationExecutor(connection)
-        executor.loader.build_graph()
-        executor.migrate(executor.loader.graph.leaf_nodes())
+        migrate_to_latest()  # through 0004, the migration under test
     rows = Signature.objects.values_list("scheme_version", "program_id", "sequence", "seal")
     assert list(rows) == [(1, ours.program.pk, None, "")] * 2
     assert signature_verify_all() == []
