@@ -17,6 +17,7 @@ from curriculum.access import program_for
 from curriculum.models import Membership
 from curriculum.permissions import has_program_role
 from trainees.models import AcademicYear
+from trainees.selectors import review_period_leave
 
 from .forms import (
     ConsensusForm,
@@ -44,10 +45,12 @@ from .selectors.ccc import (
     period_review_rows,
     review_period_list,
 )
+from .selectors.committee import period_meetings
 from .selectors.summative import summative_fellow_get
 from .selectors.trajectory import milestone_fellow_list
 from .selectors.unscoped import milestone_set_subcompetencies, period_milestone_set
 from .services import ccc as ccc_services
+from .services import committee as committee_services
 from .services import summative as summative_services
 
 Role = Membership.Role
@@ -116,17 +119,36 @@ def ccc_period_detail(request: HttpRequest, program_id: int, period_id: int) -> 
     reviews = list(period_review_rows(user=request.user, period=period))
     subcompetency_count = len(milestone_set_subcompetencies(period_milestone_set(period)))
     drafts = sum(not review.is_finalised for review in reviews)
+    on_leave, off_cycle = review_period_leave(
+        user=request.user,
+        program=program,
+        academic_year=period.academic_year,
+        starts_on=period.starts_on,
+        ends_on=period.ends_on,
+    )
     context = {
         "program": program,
         "period": period,
         "reviews": reviews,
+        "on_leave": on_leave,
+        "off_cycle": off_cycle,
         "subcompetency_count": subcompetency_count,
         "draft_count": drafts,
         "finalised_count": len(reviews) - drafts,
         "can_manage": can_manage_ccc(request.user, program),
         "can_write_summative": can_write_summative(request.user, program),
+        **_committee_context(request, program, period),
     }
     return render(request, "assessments/ccc_period_detail.html", context)
+
+
+def _committee_context(request: HttpRequest, program, period) -> dict:
+    committee = committee_services.committee_for(program)
+    return {
+        "committee": committee,
+        "committee_size": committee.members.count() if committee.pk else 0,
+        "meetings": list(period_meetings(user=request.user, period=period)),
+    }
 
 
 def ccc_period_edit(request: HttpRequest, program_id: int, period_id: int) -> HttpResponse:
@@ -177,7 +199,7 @@ def ccc_assemble(request: HttpRequest, program_id: int, period_id: int) -> HttpR
 
 
 def ccc_export(request: HttpRequest, program_id: int, period_id: int) -> HttpResponse:
-    """The period's finalised levels laid out for entry into the ACGME's milestone system."""
+    """The period's finalised levels: a worksheet for entering them in ADS by hand."""
     program = program_for(request.user, program_id, roles=Membership.STAFF_ROLES)
     period = _period(request, program, period_id)
     subcompetencies = milestone_set_subcompetencies(period_milestone_set(period))
@@ -197,6 +219,39 @@ def _review(request: HttpRequest, program, review_id: int) -> CCCReview:
         "signatures__signer",
     )
     return get_object_or_404(queryset, pk=review_id)
+
+
+def _packet_committee(review: CCCReview) -> dict:
+    """Who reviewed the packet (members who recorded its levels) and the committee's meeting: as
+    recorded when finalised, else the period's latest meeting and whether it had a quorum."""
+    reviewers = sorted(
+        {
+            name or email
+            for name, email in review.levels.values_list(
+                "recorded_by__full_name", "recorded_by__email"
+            )
+            if email
+        }
+    )
+    context = {"reviewers": reviewers, "committee_record": None, "latest_meeting": None}
+    if review.is_finalised:
+        context["committee_record"] = review.packet_snapshot.get("committee")
+        return context
+    committee = committee_services.committee_for(review.period.program)
+    meeting = review.period.meetings.prefetch_related("present__user").first()
+    if meeting is not None:
+        members = set(committee.members.values_list("pk", flat=True)) if committee.pk else set()
+        context |= {
+            "latest_meeting": meeting,
+            "latest_meeting_present": [
+                m.user.display_name for m in meeting.present.all() if m.pk in members
+            ],
+            "quorum_problem": committee_services.quorum_problem(meeting, committee)
+            if committee.pk
+            else "no committee",
+        }
+    context["committee"] = committee
+    return context
 
 
 def _packet_context(request: HttpRequest, program, review: CCCReview, form=None, sign_form=None):
@@ -230,6 +285,7 @@ def _packet_context(request: HttpRequest, program, review: CCCReview, form=None,
         for row in packet.get("subcompetencies", [])
     ]
     return {
+        **_packet_committee(review),
         "program": program,
         "review": review,
         "period": review.period,

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from typing import Any
 
 NOT_YET_ASSESSABLE_LABEL = "Not Yet Assessable"
+# ACGME's wording (and capitals) for a level below 1, ``models.NOT_YET_LEVEL_ONE`` (0.0).
+NOT_YET_COMPLETED_LEVEL_ONE_LABEL = "Not Yet Completed Level 1"
 
 
 @dataclass(frozen=True)
@@ -61,5 +63,10 @@ def providers() -> list[EvidenceProvider]:
 
 
 def level_text(level, not_assessable: bool) -> str:
-    """How the packet writes a level: "3.5", or the ACGME's "Not Yet Assessable"."""
-    return NOT_YET_ASSESSABLE_LABEL if not_assessable else f"{level:.1f}"
+    """How the packet and the CCC export write a level: "3.5", or the ACGME's "Not Yet
+    Completed Level 1" (level 0.0) and "Not Yet Assessable"."""
+    if not_assessable:
+        return NOT_YET_ASSESSABLE_LABEL
+    if level == 0:
+        return NOT_YET_COMPLETED_LEVEL_ONE_LABEL
+    return f"{level:.1f}"

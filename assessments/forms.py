@@ -9,16 +9,32 @@ from django import forms
 from core.forms import IdsChoiceField
 from core.reasons import REASON_MAX_LENGTH
 
-from .models import LEVELS, Assessment, AssessmentTemplate
+from .models import (
+    LEVELS,
+    NOT_YET_LEVEL_ONE,
+    NOT_YET_LEVEL_ONE_LABEL,
+    Assessment,
+    AssessmentTemplate,
+)
 from .selectors.inbox import OPEN_FILTER
-from .services.workflow import NA_FORM_VALUE
+from .services.workflow import NA_FORM_VALUE, NOT_YET_LEVEL_ONE_FORM_VALUE
 
 LEVEL_CHOICES = [(f"{level:.1f}", f"{level:.1f}") for level in LEVELS]
-RATING_CHOICES = [*LEVEL_CHOICES, (NA_FORM_VALUE, "Not yet assessable")]
+# What a faculty rating or a consensus level may be: "Not yet completed Level 1" first (it sits
+# below 1.0), the scale, then "Not yet assessable" (no evidence, not a level).
+RATING_CHOICES = [
+    (NOT_YET_LEVEL_ONE_FORM_VALUE, NOT_YET_LEVEL_ONE_LABEL),
+    *LEVEL_CHOICES,
+    (NA_FORM_VALUE, "Not yet assessable"),
+]
 
 
 NO_DESCRIPTOR = "This milestone set has no descriptor text for this level."
 NOT_ASSESSABLE_TEXT = "Not yet assessable: you have not seen enough to rate this."
+NOT_YET_LEVEL_ONE_TEXT = (
+    f"{NOT_YET_LEVEL_ONE_LABEL}: you assessed this and the fellow has not yet shown "
+    "the milestones of level 1."
+)
 
 
 @dataclass(frozen=True)
@@ -27,8 +43,9 @@ class LevelDescription:
 
     A whole level shows its descriptor. A half level sits between two descriptors: it means
     every milestone of the lower level and some of the higher one, so it shows "Between level
-    1 and level 2" and both texts, lower first. "Not yet assessable" says so; nothing chosen
-    shows nothing. ``static/js/level_descriptors.js`` composes the same wording in the browser
+    1 and level 2" and both texts, lower first. "Not yet completed Level 1" says so and shows
+    level 1's text (what is not yet reached). "Not yet assessable" says so; nothing chosen shows
+    nothing. ``static/js/level_descriptors.js`` composes the same wording in the browser
     when the choice changes.
     """
 
@@ -45,11 +62,14 @@ def level_description(descriptors: dict[int, str], value) -> LevelDescription:
         level = Decimal(value)
     except InvalidOperation:
         return LevelDescription()
-    if level not in LEVELS:
-        return LevelDescription()
 
     def text(n: int) -> tuple[str, str]:
         return (f"Level {n}", descriptors.get(n) or NO_DESCRIPTOR)
+
+    if level.is_finite() and level == NOT_YET_LEVEL_ONE:
+        return LevelDescription(heading=NOT_YET_LEVEL_ONE_TEXT, texts=(text(1),))
+    if not level.is_finite() or level not in LEVELS:
+        return LevelDescription()
 
     low = int(level)
     if level == low:
@@ -146,6 +166,8 @@ class FillForm(forms.Form):
     no_descriptor = NO_DESCRIPTOR
     not_assessable_text = NOT_ASSESSABLE_TEXT
     na_value = NA_FORM_VALUE
+    not_yet_level_one_text = NOT_YET_LEVEL_ONE_TEXT
+    not_yet_level_one_value = NOT_YET_LEVEL_ONE_FORM_VALUE
 
     narrative = forms.CharField(
         label="Narrative",
@@ -228,6 +250,12 @@ class EvaluationTimingForm(forms.Form):
         min_value=1,
         max_value=90,
     )
+    evaluation_interval_months = forms.IntegerField(
+        label="Rotations longer than this also get an interim evaluation every (months)",
+        min_value=1,
+        max_value=12,
+        help_text="ACGME asks for one at least every 3 months, block or longitudinal.",
+    )
     summative_lead_days = forms.IntegerField(
         label="The final summative evaluation is due (days before the fellow's end date)",
         min_value=0,
@@ -292,6 +320,45 @@ class ReviewPeriodForm(forms.Form):
         "compares each fellow with it. Empty: 2.5 at mid-year, 4.0 (the graduation target) at "
         "year end.",
     )
+
+
+class CommitteeForm(forms.Form):
+    """The director appoints the Clinical Competency Committee and sets its quorum."""
+
+    members = IdsChoiceField(
+        queryset=None, widget=forms.CheckboxSelectMultiple, label="Members of the committee"
+    )
+    quorum = forms.IntegerField(
+        min_value=1,
+        max_value=20,
+        label="Quorum",
+        help_text="Members who must be present at a meeting for it to agree levels (ACGME: the "
+        "committee has at least three faculty members).",
+    )
+
+    def __init__(self, *args, candidates, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["members"].queryset = candidates
+        self.fields["members"].label_from_instance = lambda m: (
+            f"{m.user.display_name} ({m.get_role_display()})"
+        )
+
+
+class MeetingForm(forms.Form):
+    """A meeting of the committee for one review period."""
+
+    held_on = forms.DateField(label="Held on", widget=DateInput)
+    present = IdsChoiceField(
+        queryset=None, widget=forms.CheckboxSelectMultiple, label="Members present"
+    )
+    notes = forms.CharField(
+        label="Notes", required=False, widget=forms.Textarea(attrs={"rows": 4}), max_length=4000
+    )
+
+    def __init__(self, *args, members, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["present"].queryset = members
+        self.fields["present"].label_from_instance = lambda m: m.user.display_name
 
 
 class ConsensusForm(forms.Form):

@@ -8,6 +8,7 @@ recomputes every hash and seal to catch any change made behind the app's back.
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -16,8 +17,18 @@ from core.fields import ScreenedCharField, ScreenedTextField
 from core.models import TimeStampedModel
 from curriculum.models import Membership, MilestoneSet, Program, Subcompetency
 
-# The milestone scale in half levels, 1.0 to 5.0.
+# The milestone scale in half levels, 1.0 to 5.0 (also what external evaluators' answers and a
+# review period's expected level may hold).
 LEVELS = [Decimal(n) / 2 for n in range(2, 11)]
+# "Not yet completed Level 1": the fellow was assessed and has not reached level 1 (a warning
+# sign), unlike "not yet assessable" (no evidence: ``not_assessable=True``, no level). ACGME's
+# milestone forms offer both. A faculty rating or a consensus level stores it as level 0.0, so it
+# sorts below 1.0 and is evidence: the CCC's suggested median, the packet's mean and the
+# dashboard's bands count it as 0 (always "below"). It is not a level of the 1-5 scale, so
+# ``LEVELS`` leaves it out; ``RATING_LEVELS`` is what ``Rating`` and ``ConsensusLevel`` accept.
+NOT_YET_LEVEL_ONE = Decimal("0.0")
+NOT_YET_LEVEL_ONE_LABEL = "Not yet completed Level 1"
+RATING_LEVELS = [NOT_YET_LEVEL_ONE, *LEVELS]
 # ACGME's milestones guidebook: level 4 is the graduation target (ready for unsupervised
 # practice; a target, not a graduation requirement).
 GRADUATION_TARGET = Decimal("4.0")
@@ -26,6 +37,15 @@ GRADUATION_TARGET = Decimal("4.0")
 # at the year-end review an on-track fellow of a one-year fellowship is at the graduation target.
 MIDYEAR_EXPECTED_LEVEL = Decimal("2.5")
 YEAR_END_EXPECTED_LEVEL = GRADUATION_TARGET
+
+
+def level_words(level, not_assessable: bool = False) -> str:
+    """A stored level in words: "level 3.5", "not yet completed level 1", "not yet assessable"."""
+    if not_assessable or level is None:
+        return "not yet assessable"
+    if Decimal(str(level)) == NOT_YET_LEVEL_ONE:
+        return NOT_YET_LEVEL_ONE_LABEL.lower()
+    return f"level {Decimal(str(level)):.1f}"
 
 
 class AssessmentTemplate(TimeStampedModel):
@@ -155,9 +175,10 @@ class Assessment(TimeStampedModel):
                 condition=~Q(status__in=["declined", "expired"]) | Q(closed_at__isnull=False),
                 name="assessments_assessment_closed_has_time",
             ),
-            # One end-of-rotation evaluation per block and assessor, however often the job runs.
+            # One rotation evaluation per block, assessor and date (the interim ones on their
+            # interval dates, the final one on the block's end), however often the job runs.
             models.UniqueConstraint(
-                fields=["template", "schedule_block", "assessor"],
+                fields=["template", "schedule_block", "assessor", "observed_on"],
                 condition=Q(schedule_block__isnull=False, amends__isnull=True),
                 name="assessments_unique_per_block",
             ),
@@ -186,9 +207,17 @@ class Assessment(TimeStampedModel):
     def is_locked(self) -> bool:
         return self.status in self.LOCKED_STATUSES
 
+    @property
+    def is_interim(self) -> bool:
+        """A rotation evaluation observed before its block ends (every few months of a long one)."""
+        return (
+            self.schedule_block_id is not None and self.observed_on < self.schedule_block.end_date
+        )
+
 
 class Rating(TimeStampedModel):
-    """A level on the milestone scale (1.0-5.0 in half levels) or "not yet assessable"."""
+    """A level on the milestone scale (1.0-5.0 in half levels), "not yet completed level 1"
+    (``NOT_YET_LEVEL_ONE``, level 0.0) or "not yet assessable" (``not_assessable``, no level)."""
 
     assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT, related_name="ratings")
     subcompetency = models.ForeignKey(
@@ -205,14 +234,13 @@ class Rating(TimeStampedModel):
             ),
             models.CheckConstraint(
                 condition=(Q(level__isnull=True, not_assessable=True))
-                | Q(level__in=LEVELS, not_assessable=False),
+                | Q(level__in=RATING_LEVELS, not_assessable=False),
                 name="assessments_rating_level_or_not_assessable",
             ),
         ]
 
     def __str__(self) -> str:
-        value = "not yet assessable" if self.not_assessable else f"level {self.level}"
-        return f"{self.subcompetency.code}: {value}"
+        return f"{self.subcompetency.code}: {level_words(self.level, self.not_assessable)}"
 
 
 class ReviewPeriod(TimeStampedModel):
@@ -278,6 +306,57 @@ class ReviewPeriod(TimeStampedModel):
         )
 
 
+class CompetencyCommittee(TimeStampedModel):
+    """The program's Clinical Competency Committee: the faculty the director appoints, and how
+    many of them make a quorum. ACGME Common Program Requirements V.A.3: at least three members
+    of the program faculty, hence the default quorum; the program may set another."""
+
+    DEFAULT_QUORUM = 3
+
+    program = models.OneToOneField(Program, on_delete=models.PROTECT, related_name="ccc")
+    members = models.ManyToManyField(Membership, related_name="ccc_committees", blank=True)
+    quorum = models.PositiveSmallIntegerField(
+        default=DEFAULT_QUORUM,
+        validators=[MinValueValidator(1), MaxValueValidator(20)],
+        help_text="Members who must be present for the committee to agree levels.",
+    )
+
+    class Meta:
+        verbose_name_plural = "competency committees"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quorum__gte=1), name="assessments_committee_quorum_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Clinical Competency Committee of {self.program}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("assessments:ccc_committee", kwargs={"program_id": self.program_id})
+
+
+class CommitteeMeeting(TimeStampedModel):
+    """One meeting of the committee for a review period: when, who was present, the notes."""
+
+    period = models.ForeignKey(ReviewPeriod, on_delete=models.PROTECT, related_name="meetings")
+    held_on = models.DateField()
+    present = models.ManyToManyField(Membership, related_name="ccc_meetings_attended")
+    notes = ScreenedTextField(blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="ccc_meetings_recorded"
+    )
+
+    class Meta:
+        ordering = ["-held_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Committee meeting of {self.held_on:%Y-%m-%d} ({self.period})"
+
+    def get_absolute_url(self) -> str:
+        return self.period.get_absolute_url()
+
+
 class CCCReview(TimeStampedModel):
     """One fellow's review in one period: the packet, the committee's consensus levels and,
     once the director finalises it, a signature. Fellows never see a draft."""
@@ -291,6 +370,14 @@ class CCCReview(TimeStampedModel):
 
     period = models.ForeignKey(ReviewPeriod, on_delete=models.PROTECT, related_name="reviews")
     fellow = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="ccc_reviews")
+    meeting = models.ForeignKey(
+        CommitteeMeeting,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reviews",
+        help_text="The committee meeting at which the levels were agreed (set on finalising).",
+    )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
     committee_notes = ScreenedTextField(blank=True)
     finalised_at = models.DateTimeField(null=True, blank=True)
@@ -329,7 +416,8 @@ class CCCReview(TimeStampedModel):
 
 
 class ConsensusLevel(TimeStampedModel):
-    """The committee's agreed level for one subcompetency in one review."""
+    """The committee's agreed level for one subcompetency in one review: as a ``Rating``, a level,
+    "not yet completed level 1" (level 0.0) or "not yet assessable"."""
 
     review = models.ForeignKey(CCCReview, on_delete=models.PROTECT, related_name="levels")
     subcompetency = models.ForeignKey(
@@ -349,14 +437,13 @@ class ConsensusLevel(TimeStampedModel):
             ),
             models.CheckConstraint(
                 condition=(Q(level__isnull=True, not_assessable=True))
-                | Q(level__in=LEVELS, not_assessable=False),
+                | Q(level__in=RATING_LEVELS, not_assessable=False),
                 name="assessments_consensus_level_or_not_assessable",
             ),
         ]
 
     def __str__(self) -> str:
-        value = "not yet assessable" if self.not_assessable else f"level {self.level}"
-        return f"{self.subcompetency.code}: {value}"
+        return f"{self.subcompetency.code}: {level_words(self.level, self.not_assessable)}"
 
 
 class SummativeEvaluation(TimeStampedModel):

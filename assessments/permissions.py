@@ -87,6 +87,11 @@ def can_record_levels(user, program: Program) -> bool:
     return has_program_role(user, program, Membership.TEACHING_ROLES)
 
 
+def can_manage_committee(user, program: Program) -> bool:
+    """The program director appoints the Clinical Competency Committee and sets its quorum."""
+    return has_program_role(user, program, [Role.DIRECTOR])
+
+
 def can_finalise_ccc(user, program: Program) -> bool:
     """Only the program director finalises (signs) a review."""
     return has_program_role(user, program, [Role.DIRECTOR])

@@ -22,7 +22,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 
-from .models import Assessment, Signature
+from .models import NOT_YET_LEVEL_ONE, Assessment, Signature
 
 SIGNATURE_MEANING = (
     "I attest that this assessment reflects my own observation of the fellow's work "
@@ -31,11 +31,17 @@ SIGNATURE_MEANING = (
 # What a rating marked not assessable reads as in the signed content. Hashed into existing
 # signatures: never change the text (the form posts ``workflow.NA_FORM_VALUE`` instead).
 NOT_ASSESSABLE_SEALED = "not yet assessable"
+# What a rating (or consensus level) of "Not yet completed Level 1" (``NOT_YET_LEVEL_ONE``, stored
+# as level 0.0) reads as. New content: no signature before it could hold one, so every existing
+# hash is unchanged; once used it is hashed into signatures, so never change the text either.
+NOT_YET_LEVEL_ONE_SEALED = "not yet completed level 1"
 
 
 def _rating_value(rating) -> str:
     if rating.not_assessable:
         return NOT_ASSESSABLE_SEALED
+    if Decimal(str(rating.level)) == NOT_YET_LEVEL_ONE:
+        return NOT_YET_LEVEL_ONE_SEALED
     # "3.0", whether the level came from the database (Decimal) or was just assigned ("3" / 3).
     return f"{Decimal(str(rating.level)):.1f}"
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import ccc_views, views
+from . import ccc_views, committee_views, views
 
 app_name = "assessments"
 P = "programs/<int:program_id>/"
@@ -32,6 +32,8 @@ urlpatterns = [
     ),
     # CCC reviews and the final summative evaluation
     path(P + "ccc/periods/", ccc_views.ccc_period_list, name="ccc_period_list"),
+    path(P + "ccc/committee/", committee_views.ccc_committee, name="ccc_committee"),
+    path(CP + "meetings/new/", committee_views.ccc_meeting_create, name="ccc_meeting_create"),
     path(CP, ccc_views.ccc_period_detail, name="ccc_period_detail"),
     path(CP + "edit/", ccc_views.ccc_period_edit, name="ccc_period_edit"),
     path(CP + "assemble/", ccc_views.ccc_assemble, name="ccc_assemble"),

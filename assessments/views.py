@@ -25,7 +25,13 @@ from .forms import (
     TemplateForm,
     initial_ratings,
 )
-from .models import GRADUATION_TARGET, Assessment, AssessmentTemplate
+from .models import (
+    GRADUATION_TARGET,
+    NOT_YET_LEVEL_ONE,
+    NOT_YET_LEVEL_ONE_LABEL,
+    Assessment,
+    AssessmentTemplate,
+)
 from .permissions import (
     ASSESSMENT_LIST_ROLES,
     TEMPLATE_MANAGER_ROLES,
@@ -410,9 +416,15 @@ def assessment_decline_view(
 
 
 def _trajectory_chart(rows) -> dict:
-    """The chart's numbers for the page's JSON island (the table shows the same ones)."""
+    """The chart's numbers for the page's JSON island (the table shows the same ones).
+    ``below_one``: how the chart draws and names "not yet completed level 1" (level 0.0)."""
     return {
         "target": float(GRADUATION_TARGET),
+        "below_one": {
+            "level": float(NOT_YET_LEVEL_ONE),
+            "tick": "<1",
+            "label": NOT_YET_LEVEL_ONE_LABEL,
+        },
         "series": [
             {
                 "code": row.code,

@@ -41,6 +41,16 @@ class Program(TimeStampedModel):
         default=14,
         help_text="End-of-rotation evaluations are due this many days after a block ends.",
     )
+    # ACGME Common Program Requirements V.A.1.b).(1): evaluation at the end of each rotation and,
+    # for rotations (block or longitudinal) longer than three months, at least every three months.
+    evaluation_interval_months = models.PositiveSmallIntegerField(
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(12)],
+        help_text=(
+            "Experiences longer than this many months also get an interim evaluation every this "
+            "many months, as well as the one at their end."
+        ),
+    )
     summative_lead_days = models.PositiveSmallIntegerField(
         default=30, help_text="The final summative evaluation is due this many days before the end."
     )

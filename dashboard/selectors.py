@@ -25,12 +25,19 @@ from django.db.models.functions import RowNumber
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from assessments.models import GRADUATION_TARGET, Assessment, ReviewPeriod
+from assessments.models import (
+    GRADUATION_TARGET,
+    NOT_YET_LEVEL_ONE,
+    NOT_YET_LEVEL_ONE_LABEL,
+    Assessment,
+    ReviewPeriod,
+)
 from assessments.selectors.inbox import assessments_to_fill
 from assessments.selectors.unscoped import counted_ratings, latest_ccc_levels, recorded_assessments
 from curriculum.models import Membership, MilestoneSet, Program, Subcompetency
 from curriculum.selectors import program_list
 from procedures.models import ProcedureLogEntry
+from procedures.selectors.log import entry_site
 from procedures.selectors.progress import (
     CohortProgressRow,
     _target_list,
@@ -56,6 +63,10 @@ BAND_CLASSES = {
 BAND_WORDS = {"met": "on track", "near": "near", "below": "below expected"}
 BAND_MARKS = {"met": "\u2713", "near": "~", "below": "\u2193"}
 NEAR_BELOW = 1.0  # "near": at most this many levels below the expected level
+# "Not yet completed Level 1" (stored as level 0.0): a level, so it is banded, always "below"
+# (a warning sign whatever level is expected); shown as "<1" with the words for screen readers.
+BELOW_ONE = float(NOT_YET_LEVEL_ONE)
+BELOW_ONE_TEXT = "<1"
 
 
 # --- The cohort -----------------------------------------------------------------------------------
@@ -167,7 +178,7 @@ def expected_level(*, academic_year_id: int | None, today: datetime.date) -> Exp
 
 @dataclass(frozen=True)
 class HeatCell:
-    level: float | None  # None with ``source`` set: "not yet assessable"
+    level: float | None  # None with ``source`` set: "not yet assessable"; 0.0: below level 1
     source: str  # "ccc", "rating" or "" (nothing yet)
     on: datetime.date | None = None
     expected: float = TARGET  # the level it is compared with (``ExpectedLevel``)
@@ -176,10 +187,25 @@ class HeatCell:
     def has_level(self) -> bool:
         return self.level is not None
 
+    @property
+    def below_one(self) -> bool:
+        """ "Not yet completed Level 1": assessed, and below level 1."""
+        return self.level == BELOW_ONE
+
     @cached_property
     def text(self) -> str:
-        """The level as the page shows it ("3.5"), or "" when there is none."""
-        return "" if self.level is None else f"{self.level:.1f}"
+        """The level as the page shows it ("3.5", "<1"), or "" when there is none."""
+        if self.level is None:
+            return ""
+        return BELOW_ONE_TEXT if self.below_one else f"{self.level:.1f}"
+
+    @cached_property
+    def words(self) -> str:
+        """The level as a fellow's page or an export writes it: "3.5", "Not yet completed
+        Level 1", "Not yet assessable" (a source without a level), or "" (nothing yet)."""
+        if self.level is None:
+            return "Not yet assessable" if self.source else ""
+        return NOT_YET_LEVEL_ONE_LABEL if self.below_one else f"{self.level:.1f}"
 
     @cached_property
     def css_class(self) -> str:
@@ -191,6 +217,11 @@ class HeatCell:
         screen-reader words for its source and band, so neither colour nor weight is the only
         signal. Built here rather than in the template: a cohort heatmap has hundreds of cells."""
         if self.level is not None:
+            hidden = (
+                format_html('<span class="visually-hidden"> {}</span>', NOT_YET_LEVEL_ONE_LABEL)
+                if self.below_one
+                else ""
+            )
             mark = format_html(
                 '\u00a0<span aria-hidden="true">{}</span><span class="visually-hidden">, {}</span>',
                 BAND_MARKS[self.band],
@@ -198,11 +229,14 @@ class HeatCell:
             )
             if self.source == "ccc":
                 return format_html(
-                    '<strong>{}</strong><span class="visually-hidden"> CCC</span>{}',
+                    '<strong>{}</strong>{}<span class="visually-hidden"> CCC</span>{}',
                     self.text,
+                    hidden,
                     mark,
                 )
-            return format_html('{}<span class="visually-hidden"> rating</span>{}', self.text, mark)
+            return format_html(
+                '{}{}<span class="visually-hidden"> rating</span>{}', self.text, hidden, mark
+            )
         if self.source:
             return mark_safe('NA<span class="visually-hidden"> not yet assessable</span>')
         return mark_safe('\u2013<span class="visually-hidden"> no level yet</span>')
@@ -210,9 +244,12 @@ class HeatCell:
     @cached_property
     def band(self) -> str:
         """Against the expected level: met ("on track", at or above it), near (less than it
-        but within one level below), below; "none" without a level."""
+        but within one level below), below; "none" without a level. "Not yet completed Level 1"
+        is always below, even when level 1 is expected."""
         if self.level is None:
             return "none"
+        if self.below_one:
+            return "below"
         if self.level >= self.expected:
             return "met"
         if self.level >= self.expected - NEAR_BELOW:
@@ -377,6 +414,8 @@ ENTRY_EXPORT_FIELDS = (
     "complication",
     "age_band",
     "status",
+    "pk",
+    "site",  # annotated: procedures.selectors.log.entry_site
 )
 
 
@@ -387,6 +426,7 @@ def cohort_entry_rows(*, program: Program, fellow_ids):
     return (
         ProcedureLogEntry.objects.filter(program=program, fellow_id__in=list(fellow_ids))
         .order_by("performed_on", "pk")
+        .annotate(site=entry_site())
         .values_list(*ENTRY_EXPORT_FIELDS)
     )
 

@@ -19,6 +19,7 @@ from assessments.models import (
     Assessment,
     AssessmentTemplate,
     CCCReview,
+    CompetencyCommittee,
     Rating,
     ReviewPeriod,
     Signature,
@@ -33,6 +34,11 @@ from assessments.services.ccc import (
     ccc_packets_assemble,
     ccc_review_finalise,
     review_periods_create,
+)
+from assessments.services.committee import (
+    committee_for,
+    committee_meeting_record,
+    committee_update,
 )
 from assessments.services.signatures.store import signature_create
 from assessments.services.workflow import NA_FORM_VALUE, template_create
@@ -213,6 +219,31 @@ def _consensus_from_packet(packet: dict) -> dict[int, str]:
     return levels
 
 
+def _demo_committee(*, program: Program, director, period: ReviewPeriod) -> None:
+    """The director and every faculty member sit on the committee (quorum 3, the default), and
+    all of them met for the mid-year review, once."""
+    members = list(
+        Membership.objects.filter(
+            program=program, role__in=Membership.TEACHING_ROLES, is_active=True
+        ).order_by("pk")
+    )
+    if committee_for(program).pk is None:
+        committee_update(
+            actor=director,
+            program=program,
+            members=members,
+            quorum=CompetencyCommittee.DEFAULT_QUORUM,
+        )
+    if not period.meetings.exists():
+        committee_meeting_record(
+            actor=director,
+            period=period,
+            held_on=min(program.today(), period.ends_on),
+            present=members,
+            notes="Mid-year review of every fellow's packet.",
+        )
+
+
 def demo_ccc_seed(*, program: Program, director) -> int:
     """The demo year's review periods, the mid-year packets of every fellow, and the reviews of
     fellow1 and fellow2 finalised (signed by the director); the others stay drafts. Safe to run
@@ -225,6 +256,7 @@ def demo_ccc_seed(*, program: Program, director) -> int:
         review_periods_create(actor=director, academic_year=year)
         period = ReviewPeriod.objects.get(academic_year=year, kind=ReviewPeriod.Kind.MIDYEAR)
         ccc_packets_assemble(actor=director, period=period)
+        _demo_committee(program=program, director=director, period=period)
         subcompetencies = milestone_set_subcompetencies(period_milestone_set(period))
         drafts = (
             CCCReview.objects.filter(

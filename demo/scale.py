@@ -228,7 +228,9 @@ class _ProgramBuilder:
                 )
                 if is_current and k == 1:  # one fellow of each current cohort is on leave
                     enrolment.status = Enrolment.Status.LEAVE
-                    enrolment.leave_days = 21
+                    # a count with no dates, as leave was kept before it had periods
+                    enrolment.undated_leave_days = enrolment.leave_days = 21
+                    enrolment.leave_extension_days = 21
                 enrolment.cohort = cohort
                 enrolments.append(enrolment)
         self.enrolments = Enrolment.objects.bulk_create(enrolments, batch_size=BATCH)

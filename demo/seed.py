@@ -17,13 +17,13 @@ from curriculum.services import (
     program_create,
     rotation_create,
 )
-from trainees.models import AcademicYear, Cohort, Enrolment
+from trainees.models import AcademicYear, Cohort, Enrolment, LeavePeriod
 from trainees.services.calendar import calendar_generate
+from trainees.services.leave import leave_period_add
 from trainees.services.pathway import (
     academic_year_create,
     cohort_create,
     enrolment_create,
-    enrolment_set_status,
     pathway_update,
 )
 from trainees.services.schedule import schedule_block_create
@@ -239,12 +239,14 @@ def _seed_training_year(program: Program) -> None:
             actor=None, cohort=cohort, membership=membership, start_date=year.start_date
         )
         if index == 5:  # three weeks of leave of absence, which moves this fellow's end date
-            enrolment_set_status(
-                actor=None, enrolment=enrolment, status=Enrolment.Status.LEAVE, leave_days=21
+            leave_period_add(
+                actor=None,
+                enrolment=enrolment,
+                kind=LeavePeriod.Kind.MEDICAL,
+                start=year.start_date + datetime.timedelta(days=120),
+                end=year.start_date + datetime.timedelta(days=140),
             )
-            enrolment = enrolment_set_status(
-                actor=None, enrolment=enrolment, status=Enrolment.Status.ACTIVE
-            )
+            enrolment.refresh_from_db()
         _seed_schedule(enrolment, rotations, offset=index * 2)
     calendar_generate(actor=None, academic_year=year)
     demo_procedures_seed(program=program, since=year.start_date)

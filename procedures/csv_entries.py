@@ -13,6 +13,7 @@ from core.csv import CsvPreview, TableShape, read_table
 from core.fields import screened_field_problems
 
 from .models import Guidance, ProcedureLogEntry
+from .rules import age_band_refusal, age_band_refused, telecom_refusal, telecom_refused
 
 Entry = ProcedureLogEntry
 MAX_BYTES = 256 * 1024
@@ -33,10 +34,12 @@ COLUMNS = (
 )
 REQUIRED = COLUMNS[:8]
 # Columns our own export adds; an exported file imports as it is, these are ignored.
-IGNORED_COLUMNS = ("status", "return_reason", "fellow")
+IGNORED_COLUMNS = ("id", "site", "status", "return_reason", "fellow")
+# The sample row names a procedure of the shipped catalogue (procedures/data/catalogue.yaml),
+# so it imports as it is into a program that loaded it (tests/procedures/test_default_catalogue).
 TEMPLATE_CSV = (
     ",".join(COLUMNS)
-    + "\r\n2026-09-15,Lumbar transforaminal epidural,fluoroscopy,performed,"
+    + "\r\n2025-09-15,Lumbar transforaminal epidural steroid injection,fluoroscopy,performed,"
     + "faculty@example.org,direct,none,40_64,L4-L5,left,\r\n"
 )
 SHAPE = TableShape(
@@ -88,9 +91,11 @@ def entries_parse(
     procedure_types: Mapping[str, object],
     supervisors: Mapping[str, object],
     today: datetime.date,
+    split_age_bands: bool = False,
 ) -> EntryPreview:
     """Check an entries file. ``procedure_types`` maps lower-case names to the program's active
-    types; ``supervisors`` maps lower-case emails to its active faculty/director memberships."""
+    types (with their category); ``supervisors`` maps lower-case emails to its active
+    faculty/director memberships; ``split_age_bands`` is the program's age-band setting."""
     preview = EntryPreview()
     table = read_table(content, SHAPE, preview)
     if table is None:
@@ -104,7 +109,7 @@ def entries_parse(
                 for column, index in positions.items()
             },
         )
-        _check_row(row, procedure_types, supervisors, today)
+        _check_row(row, procedure_types, supervisors, today, split_age_bands)
         preview.rows.append(row)
     return preview
 
@@ -133,7 +138,9 @@ def _choice(row: EntryRow, column: str, *, required: bool) -> str:
     return ""
 
 
-def _check_row(row: EntryRow, procedure_types, supervisors, today: datetime.date) -> None:
+def _check_row(
+    row: EntryRow, procedure_types, supervisors, today: datetime.date, split_age_bands: bool
+) -> None:
     values = row.values
     cleaned = row.cleaned
 
@@ -173,6 +180,10 @@ def _check_row(row: EntryRow, procedure_types, supervisors, today: datetime.date
 
     for column in ("role", "supervision_level", "complication", "age_band"):
         cleaned[column] = _choice(row, column, required=True)
+    if procedure_type is not None and telecom_refused(procedure_type, cleaned["supervision_level"]):
+        row.add("supervision_level", telecom_refusal(procedure_type))
+    if age_band_refused(cleaned["age_band"], split=split_age_bands):
+        row.add("age_band", age_band_refusal(cleaned["age_band"], split=split_age_bands))
     cleaned["laterality"] = _choice(row, "laterality", required=False)
 
     email = values["supervisor_email"].lower()

@@ -28,6 +28,14 @@ class ProcedureCategory(TimeStampedModel):
     )
     name = ScreenedCharField(max_length=120)
     order = models.PositiveSmallIntegerField(default=0)
+    # ACGME Common Program Requirements VI.A.2 (effective July 2023) let a Review Committee
+    # allow direct supervision through telecommunication; programs bar it for invasive work.
+    # The shipped pain catalogue turns it off for every category (all are interventional);
+    # a program's own categories allow it until the director says otherwise.
+    allows_telecom_supervision = models.BooleanField(
+        default=True,
+        help_text="Entries may record direct supervision through telecommunication.",
+    )
 
     class Meta:
         ordering = ["order", "name"]
@@ -132,6 +140,37 @@ class ProcedureTarget(TimeStampedModel):
         return f"{self.minimum}{role} {subject}"
 
 
+class ProcedureSettings(TimeStampedModel):
+    """How one program logs procedures; a program without a row uses the defaults."""
+
+    program = models.OneToOneField(
+        Program, on_delete=models.PROTECT, related_name="procedure_settings"
+    )
+    split_pediatric_age_bands = models.BooleanField(
+        default=False,
+        help_text='Offer "Under 12" and "12-17" instead of "Under 18" when logging.',
+    )
+
+    class Meta:
+        verbose_name_plural = "procedure settings"
+
+    def __str__(self) -> str:
+        return f"Procedure settings of {self.program}"
+
+    @staticmethod
+    def offered_age_bands(*, split: bool, keep: str = "") -> list[str]:
+        """The age band values a new entry may take (``keep``: an entry's current band, still
+        offered when it is edited). The one definition the form, the services and the import use."""
+        bands = ProcedureLogEntry.AgeBand
+        hidden = {bands.UNDER_18} if split else {bands.UNDER_12, bands.AGE_12_17}
+        return [value for value in bands.values if value not in hidden or value == keep]
+
+    @classmethod
+    def split_for(cls, program) -> bool:
+        """Whether ``program`` splits pediatric ages (one query; no row means no)."""
+        return cls.objects.filter(program=program, split_pediatric_age_bands=True).exists()
+
+
 class ProcedureLogEntry(TimeStampedModel):
     """One procedure a fellow took part in. Editable by the fellow until verified; a verified
     entry is locked and only the director can reopen it (recorded as an event)."""
@@ -148,8 +187,11 @@ class ProcedureLogEntry(TimeStampedModel):
         MIDLINE = "midline", "Midline"
 
     class SupervisionLevel(models.TextChoices):
-        # ACGME common program requirements since 2023 ...
-        DIRECT = "direct", "Direct"
+        # ACGME Common Program Requirements VI.A.2 (effective July 1, 2023): direct (the
+        # supervisor physically present, or concurrently monitoring through telecommunication),
+        # indirect, oversight ...
+        DIRECT = "direct", "Direct (supervisor physically present)"
+        DIRECT_TELECOM = "direct_telecom", "Direct, through telecommunication"
         INDIRECT = "indirect", "Indirect (supervisor immediately available)"
         OVERSIGHT = "oversight", "Oversight (review after care)"
         # ... and the earlier four-level split, kept so older data keeps its meaning.
@@ -171,7 +213,12 @@ class ProcedureLogEntry(TimeStampedModel):
         OTHER = "other", "Other"
 
     class AgeBand(models.TextChoices):
+        # "Under 18" is the default band; a program that splits pediatric ages
+        # (ProcedureSettings.split_pediatric_age_bands) logs "Under 12" and "12-17" instead.
+        # Entries logged as "Under 18" keep that band either way.
         UNDER_18 = "under_18", "Under 18"
+        UNDER_12 = "under_12", "Under 12"
+        AGE_12_17 = "12_17", "12-17"
         AGE_18_39 = "18_39", "18-39"
         AGE_40_64 = "40_64", "40-64"
         AGE_65_79 = "65_79", "65-79"

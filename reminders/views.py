@@ -146,7 +146,7 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     for deadline in deadlines:
         events.append(
             ical.Event(
-                uid=f"deadline-{deadline.pk}@fellowship",
+                uid=ical.site_uid(f"deadline-{deadline.pk}"),
                 day=deadline.due_date,
                 summary=deadline.title,
                 description=f"{deadline.get_kind_display()} · {deadline.program.name}",
@@ -158,7 +158,7 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
         fellow = assessment.fellow.user.display_name
         events.append(
             ical.Event(
-                uid=f"assessment-{assessment.pk}@fellowship",
+                uid=ical.site_uid(f"assessment-{assessment.pk}"),
                 day=assessment.due_date,
                 summary=f"Due: {assessment.template.name} for {fellow}",
                 description=assessment.program.name,

@@ -20,7 +20,15 @@ class CohortAdmin(admin.ModelAdmin):
 
 @admin.register(Enrolment)
 class EnrolmentAdmin(admin.ModelAdmin):
-    list_display = ["membership", "cohort", "status", "start_date", "end_date", "leave_days"]
+    list_display = [
+        "membership",
+        "cohort",
+        "status",
+        "start_date",
+        "end_date",
+        "leave_days",
+        "leave_extension_days",
+    ]
     list_filter = ["status", "cohort__program"]
     list_select_related = ["membership__user", "membership__program", "cohort__academic_year"]
     raw_id_fields = ["membership", "cohort"]

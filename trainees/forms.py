@@ -11,6 +11,7 @@ from .models import (
     AcademicYear,
     Deadline,
     Enrolment,
+    LeavePeriod,
     MedicalEducation,
     Residency,
 )
@@ -74,13 +75,38 @@ class PathwayForm(forms.Form):
 
 
 class EnrolmentStatusForm(forms.Form):
-    status = forms.ChoiceField(choices=Enrolment.Status.choices)
-    leave_days = forms.IntegerField(
-        min_value=1,
-        required=False,
-        label="Days of leave",
-        help_text="Only for a leave of absence: its length, which moves the expected end date.",
+    status = forms.ChoiceField(
+        choices=Enrolment.Status.choices,
+        help_text="Record the dates of a leave of absence in the fellow's Leave section.",
     )
+
+
+class LeavePolicyForm(forms.Form):
+    allowance_days = forms.IntegerField(
+        min_value=0,
+        max_value=365,
+        label="Days of leave per 12 months of training that do not extend it",
+        help_text="Enter the allowance your board sets; 0 means every day of leave extends "
+        "training.",
+    )
+    vacation_counts = forms.BooleanField(
+        required=False,
+        label="Vacation counts as leave",
+        help_text="Off: vacation neither uses the allowance nor extends training.",
+    )
+
+
+class LeavePeriodForm(forms.Form):
+    kind = forms.ChoiceField(choices=LeavePeriod.Kind.choices)
+    start = forms.DateField(widget=DateInput, label="First day")
+    end = forms.DateField(widget=DateInput, label="Last day", help_text="Included.")
+    note = forms.CharField(max_length=200, required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["end"] < data["start"]:
+            self.add_error("end", "The leave cannot end before it starts.")
+        return data
 
 
 # --- Program calendar -------------------------------------------------------------------------

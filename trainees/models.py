@@ -120,8 +120,20 @@ class Enrolment(TimeStampedModel):
     end_date = models.DateField(help_text="Planned end, before any leave of absence.")
     track_months = models.PositiveSmallIntegerField(choices=Track.choices, default=Track.STANDARD)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    undated_leave_days = models.PositiveIntegerField(
+        default=0,
+        help_text="Days of leave from before leave was recorded as periods; each one moves "
+        "the end date.",
+    )
+    # The two below are kept by trainees.services.leave from the periods and the program's
+    # policy (trainees.leave.leave_totals), so every list can read them without a query.
     leave_days = models.PositiveIntegerField(
-        default=0, help_text="Days of leave of absence taken; each one moves the end date."
+        default=0,
+        help_text="Days of leave in all: the periods (calendar days, both ends included) plus "
+        "any undated days.",
+    )
+    leave_extension_days = models.PositiveIntegerField(
+        default=0, help_text="Days the leave moves the end date by, under the program's policy."
     )
 
     class Meta:
@@ -133,9 +145,6 @@ class Enrolment(TimeStampedModel):
             models.CheckConstraint(
                 condition=models.Q(end_date__gt=models.F("start_date")),
                 name="trainees_enrolment_end_after_start",
-            ),
-            models.CheckConstraint(
-                condition=models.Q(leave_days__gte=0), name="trainees_enrolment_leave_days_positive"
             ),
             models.CheckConstraint(
                 condition=models.Q(track_months__in=[12, 24]),
@@ -159,8 +168,13 @@ class Enrolment(TimeStampedModel):
 
     @property
     def expected_end_date(self) -> datetime.date:
-        """The planned end pushed back by every day of leave of absence."""
-        return self.end_date + datetime.timedelta(days=self.leave_days)
+        """The planned end pushed back by the leave the program's policy does not absorb."""
+        return self.end_date + datetime.timedelta(days=self.leave_extension_days)
+
+    @property
+    def started_off_cycle(self) -> bool:
+        """True when the fellow did not start on the first day of the cohort's academic year."""
+        return self.start_date != self.cohort.academic_year.start_date
 
     def clean(self) -> None:
         if self.membership_id is None or self.cohort_id is None:
@@ -168,6 +182,71 @@ class Enrolment(TimeStampedModel):
         _require_fellow(self.membership, "membership")
         if self.membership.program_id != self.cohort.program_id:
             raise ValidationError({"membership": "This fellow belongs to another program."})
+
+
+class LeavePolicy(TimeStampedModel):
+    """How a program's leave moves a fellow's end date.
+
+    ``allowance_days`` days of leave per 12 months of training do not extend it; every day beyond
+    does. The default is 0 (every day extends): the American Board of Anesthesiology sets its own
+    absence allowance for fellowship training (theaba.org, "Absence from training" policy), which
+    we could not confirm from a current copy, so a program enters the allowance its board gives.
+    """
+
+    program = models.OneToOneField(Program, on_delete=models.PROTECT, related_name="leave_policy")
+    allowance_days = models.PositiveSmallIntegerField(
+        default=0, help_text="Days of leave per 12 months of training that do not extend it."
+    )
+    vacation_counts = models.BooleanField(
+        default=True,
+        help_text="Vacation counts as leave (uses the allowance, then extends training); off: "
+        "vacation neither uses the allowance nor extends training.",
+    )
+
+    class Meta:
+        verbose_name_plural = "leave policies"
+
+    def __str__(self) -> str:
+        return f"Leave policy of {self.program}"
+
+
+class LeavePeriod(TimeStampedModel):
+    """A dated leave of absence of one enrolment, ``start`` to ``end`` inclusive. Periods of one
+    enrolment never overlap (enforced by the leave service)."""
+
+    class Kind(models.TextChoices):
+        MEDICAL = "medical", "Medical"
+        PARENTAL = "parental", "Parental"
+        VACATION = "vacation", "Vacation"
+        OTHER = "other", "Other"
+
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.PROTECT, related_name="leave_periods")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    start = models.DateField()
+    end = models.DateField(help_text="The last day of leave (included).")
+    note = ScreenedCharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["enrolment", "start"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end__gte=models.F("start")),
+                name="trainees_leaveperiod_end_not_before_start",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["medical", "parental", "vacation", "other"]),
+                name="trainees_leaveperiod_kind_valid",
+            ),
+        ]
+        indexes = [models.Index(fields=["enrolment", "start"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} leave {self.start:%b %d}-{self.end:%b %d, %Y}"
+
+    @property
+    def days(self) -> int:
+        """Calendar days, both ends included."""
+        return (self.end - self.start).days + 1
 
 
 class MedicalEducation(TimeStampedModel):

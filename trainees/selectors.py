@@ -7,7 +7,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from curriculum.models import Membership, Program
 from curriculum.permissions import has_program_role
 
-from .models import AcademicYear, Cohort, Deadline, Enrolment, ScheduleBlock
+from .models import AcademicYear, Cohort, Deadline, Enrolment, LeavePeriod, ScheduleBlock
 from .permissions import can_manage_pathway, can_view_cohorts
 
 Status = Enrolment.Status
@@ -73,7 +73,8 @@ def fellow_membership_list(*, user, program: Program) -> QuerySet[Membership]:
                 Prefetch(
                     "blocks",
                     ScheduleBlock.objects.select_related("rotation").order_by("start_date"),
-                )
+                ),
+                Prefetch("leave_periods", LeavePeriod.objects.order_by("start", "pk")),
             )
             .order_by("-start_date"),
         )
@@ -181,3 +182,40 @@ def managed_schedule_block_list(*, user, program: Program) -> QuerySet[ScheduleB
     return ScheduleBlock.objects.filter(
         enrolment__in=managed_enrolment_list(user=user, program=program)
     ).select_related("rotation", "enrolment__cohort__academic_year", "enrolment__membership__user")
+
+
+# --- Leave ------------------------------------------------------------------------------------
+
+
+def managed_leave_period_list(*, user, program: Program) -> QuerySet[LeavePeriod]:
+    """Leave periods of the program that ``user`` may change: its director and coordinator."""
+    return LeavePeriod.objects.filter(
+        enrolment__in=managed_enrolment_list(user=user, program=program)
+    ).select_related("enrolment__cohort__program", "enrolment__membership__user")
+
+
+def review_period_leave(
+    *,
+    user,
+    program: Program,
+    academic_year: AcademicYear,
+    starts_on: datetime.date,
+    ends_on: datetime.date,
+) -> tuple[list[tuple[Enrolment, list[LeavePeriod]]], list[Enrolment]]:
+    """For a review window: the year's fellows with leave overlapping it (each with those
+    periods, ADS leaves them out of that milestone round), and the fellows who started
+    off-cycle (not on the academic year's first day). Two queries; staff and faculty only."""
+    if not can_view_cohorts(user, program):
+        return [], []
+    overlapping = LeavePeriod.objects.filter(start__lte=ends_on, end__gte=starts_on).order_by(
+        "start", "pk"
+    )
+    enrolments = list(
+        Enrolment.objects.filter(cohort__program=program, cohort__academic_year=academic_year)
+        .select_related("membership__user", "cohort__academic_year")
+        .prefetch_related(Prefetch("leave_periods", overlapping, to_attr="window_leave"))
+        .order_by("membership__user__full_name", "membership__user__email", "pk")
+    )
+    on_leave = [(e, e.window_leave) for e in enrolments if e.window_leave]
+    off_cycle = [e for e in enrolments if e.started_off_cycle]
+    return on_leave, off_cycle

@@ -63,6 +63,22 @@ urlpatterns = [
         pathway.enrolment_status,
         name="enrolment_status",
     ),
+    path(
+        "programs/<int:program_id>/enrolments/<int:enrolment_id>/leave/new/",
+        pathway.leave_period_create,
+        name="leave_period_create",
+    ),
+    path("programs/<int:program_id>/leave/policy/", pathway.leave_policy, name="leave_policy"),
+    path(
+        "programs/<int:program_id>/leave/<int:leave_id>/edit/",
+        pathway.leave_period_edit,
+        name="leave_period_edit",
+    ),
+    path(
+        "programs/<int:program_id>/leave/<int:leave_id>/delete/",
+        pathway.leave_period_delete,
+        name="leave_period_delete",
+    ),
 ]
 # The rotation schedule grid (its paths stayed where they were when it lived in curriculum).
 urlpatterns += [

@@ -12,7 +12,7 @@ from curriculum.permissions import has_program_role
 
 from .. import evidence
 from ..evidence import level_text
-from ..models import AssessmentTemplate, CCCReview, Rating, ReviewPeriod
+from ..models import NOT_YET_LEVEL_ONE, AssessmentTemplate, CCCReview, Rating, ReviewPeriod
 from ..permissions import can_view_ccc
 from .unscoped import faculty_q, recorded_assessments
 
@@ -68,7 +68,9 @@ def period_review_rows(*, user, period) -> QuerySet[CCCReview]:
 def ccc_packet_build(*, user, review: CCCReview, subcompetencies: list[Subcompetency]) -> dict:
     """The packet's figures, as plain JSON (stored as the snapshot when the review is finalised).
 
-    Ratings per subcompetency (every level, their mean and count) from every counted assessment
+    Ratings per subcompetency (every level, their mean and count; "not yet completed level 1" is
+    level 0.0, evidence, so it is among the levels and counts as 0 in the mean, and
+    ``not_yet_level_one`` says how many there are) from every counted assessment
     (faculty ratings: ``counted_assessments``) observed in the period, procedure counts against
     the program's targets (all logged so far, as ``procedures.selectors.progress`` counts them),
     the narratives, and apart from the ratings the fellow's self-assessments and the multi-source
@@ -142,6 +144,7 @@ def ccc_packet_build(*, user, review: CCCReview, subcompetencies: list[Subcompet
                 "title": sub.title,
                 "count": len(levels),
                 "not_assessable": len(ratings) - len(levels),
+                "not_yet_level_one": sum(1 for level in levels if level == NOT_YET_LEVEL_ONE),
                 "mean": None if mean is None else f"{mean:.2f}",
                 "levels": [f"{level:.1f}" for level in levels],
             }
@@ -202,11 +205,17 @@ def suggested_level(levels: Iterable[Decimal]) -> Decimal | None:
     half levels (x.25 or x.75) goes up to the higher one. ``[2.0, 2.5]`` -> median 2.25 -> 2.5;
     ``[3.0, 3.5, 4.0, 4.5]`` -> 3.75 -> 4.0; ``[2.0, 2.0, 4.5]`` -> 2.0. Callers pass counted
     levels only: "not yet assessable" ratings are not levels and never enter the median.
+
+    "Not yet completed level 1" (0.0) is evidence and enters the median as 0. Below 1 the only
+    level is 0.0, so a median under 1 goes to the nearer of 0.0 and 1.0, ties up: ``[0.0, 0.0,
+    2.0]`` -> 0.0; ``[0.0, 1.0]`` -> 0.5 -> 1.0; ``[0.0, 0.0, 0.0, 1.0]`` -> 0.0.
     """
     values = sorted(Decimal(level) for level in levels)
     if not values:
         return None
     median = statistics.median(values)
+    if median < 1:
+        return NOT_YET_LEVEL_ONE if median < HALF else Decimal("1.0")
     return ((median / HALF).quantize(Decimal(1), rounding=ROUND_HALF_UP) * HALF).quantize(
         Decimal("0.1")
     )
@@ -238,13 +247,21 @@ def packet_sections(packet: dict) -> list[dict]:
 
 
 def ccc_export_rows(*, user, period, subcompetencies: list[Subcompetency]):
-    """``(header, rows, draft_count)`` of the period's finalised levels for the ACGME's milestone
-    entry: one row per fellow, one column per subcompetency code in the set's order. Three
-    queries however many fellows."""
+    """``(header, rows, draft_count)`` of the period's finalised levels: a worksheet for entering
+    them in the ACGME's Accreditation Data System by hand (ADS has no public upload). One row per
+    fellow, one column per subcompetency code in the set's order, then the committee meeting that
+    agreed the levels and its members present (from the finalised snapshot). Three queries
+    however many fellows."""
     from trainees.models import Enrolment
 
-    header = ["Last name", "First name", "Email", "Program year"] + [
-        sub.code for sub in subcompetencies
+    header = [
+        "Last name",
+        "First name",
+        "Email",
+        "Program year",
+        *(sub.code for sub in subcompetencies),
+        "Committee meeting",
+        "Members present",
     ]
     reviews = ccc_review_list(user=user, program=period.program).filter(period=period)
     draft_count = reviews.filter(status=CCCReview.Status.DRAFT).count()
@@ -276,7 +293,11 @@ def ccc_export_rows(*, user, period, subcompetencies: list[Subcompetency]):
         for sub in subcompetencies:
             level = levels.get(sub.pk)
             cells.append("" if level is None else level_text(level.level, level.not_assessable))
-        rows.append([last, first, user_row.email, year, *cells])
+        committee = (review.packet_snapshot or {}).get("committee") or {}
+        present = "; ".join(committee.get("present", []))
+        rows.append(
+            [last, first, user_row.email, year, *cells, committee.get("meeting", ""), present]
+        )
     return header, rows, draft_count
 
 

@@ -12,7 +12,14 @@ from ..models import Assessment
 from ..permissions import can_see_all_assessments
 
 Role = Membership.Role
-RELATED = ("program", "template", "fellow__user", "assessor__user", "procedure_entry")
+RELATED = (
+    "program",
+    "template",
+    "fellow__user",
+    "assessor__user",
+    "procedure_entry",
+    "schedule_block",
+)
 
 
 def _with_people(queryset: QuerySet[Assessment]) -> QuerySet[Assessment]:

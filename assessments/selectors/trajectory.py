@@ -17,7 +17,9 @@ Role = Membership.Role
 
 @dataclass(frozen=True)
 class TrajectoryRating:
-    """One rating of one subcompetency: a level, or "not yet assessable" (``level`` is None)."""
+    """One rating of one subcompetency: a level, "not yet completed level 1" (``level`` 0.0,
+    drawn below 1 and counted as a point: it is evidence), or "not yet assessable" (``level`` is
+    None)."""
 
     observed_on: datetime.date
     level: float | None
@@ -41,7 +43,8 @@ class SubcompetencyTrajectory:
 
     @property
     def points(self) -> list[TrajectoryRating]:
-        """What the chart draws: the ratings with a level ("not yet assessable" has none)."""
+        """What the chart draws: the ratings with a level, "not yet completed level 1" (0.0)
+        among them ("not yet assessable" has none)."""
         return [rating for rating in self.ratings if rating.level is not None]
 
     @property

@@ -21,11 +21,20 @@ from curriculum.models import Membership
 from trainees.models import AcademicYear, Enrolment
 
 from .. import notices
-from ..models import LEVELS, CCCReview, ConsensusLevel, ReviewPeriod, Signature
+from ..models import (
+    LEVELS,
+    CCCReview,
+    CommitteeMeeting,
+    CompetencyCommittee,
+    ConsensusLevel,
+    ReviewPeriod,
+    Signature,
+)
 from ..permissions import can_finalise_ccc, can_manage_ccc, can_record_levels
 from ..seals import confirm_identity
 from ..selectors.ccc import LevelSuggestion, ccc_packet_build, packet_suggestions
 from ..selectors.unscoped import milestone_set_subcompetencies, period_milestone_set
+from .committee import committee_for, quorum_problem
 from .signatures.store import signature_add
 from .workflow import NA_FORM_VALUE, parse_rating
 
@@ -199,7 +208,8 @@ def _lock(review: CCCReview) -> CCCReview:
 def ccc_levels_record(
     *, actor, review: CCCReview, levels: dict[int, str], committee_notes: str = ""
 ) -> CCCReview:
-    """A committee member records consensus levels (``{subcompetency id: "3.5" | "na" | ""}``)
+    """A committee member records consensus levels (``{subcompetency id: "3.5" | "0.0" | "na" |
+    ""}``, "0.0" being "not yet completed level 1")
     and the committee's notes, all or nothing. An empty value clears that level. Drafts only."""
     review = _lock(review)
     program = review.period.program
@@ -284,6 +294,36 @@ def ccc_suggestions_accept(*, actor, review: CCCReview) -> dict[int, LevelSugges
     return suggestions
 
 
+def _agreeing_meeting(review: CCCReview):
+    """The committee meeting of the review's period at which its levels were agreed (the latest
+    one), checked for quorum; ``ValidationError`` naming what is missing otherwise."""
+    committee = committee_for(review.period.program)
+    if committee.pk is None:
+        raise ValidationError(
+            {"meeting": "Name the program's Clinical Competency Committee before finalising."}
+        )
+    meeting = (
+        review.period.meetings.prefetch_related("present__user").order_by("-held_on", "-pk").first()
+    )
+    if meeting is None:
+        raise ValidationError(
+            {"meeting": "Record the committee meeting at which these levels were agreed first."}
+        )
+    if problem := quorum_problem(meeting, committee):
+        raise ValidationError({"meeting": f"{problem} Finalise after a meeting with a quorum."})
+    return meeting, committee
+
+
+def committee_record(meeting: CommitteeMeeting, committee: CompetencyCommittee) -> dict:
+    """Who took part, for the packet snapshot: the meeting, its members present, the quorum."""
+    members = set(committee.members.values_list("pk", flat=True))
+    return {
+        "meeting": meeting.held_on.isoformat(),
+        "quorum": committee.quorum,
+        "present": sorted(m.user.display_name for m in meeting.present.all() if m.pk in members),
+    }
+
+
 def _missing_levels(review: CCCReview, subcompetencies) -> list[str]:
     recorded = {level.subcompetency_id for level in review.levels.all()}
     return [sub.code for sub in subcompetencies if sub.pk not in recorded]
@@ -324,16 +364,21 @@ def ccc_review_finalise(
                 f"subcompetency before finalising; missing: {', '.join(missing)}."
             }
         )
+    meeting, committee = _agreeing_meeting(review)
     method = confirm_identity(actor, password=password, totp_code=totp_code)
 
     now = timezone.now()
     review.packet_snapshot = ccc_packet_build(
         user=actor, review=review, subcompetencies=subcompetencies
     )
+    review.packet_snapshot["committee"] = committee_record(meeting, committee)
     review.status = CCCReview.Status.FINALISED
     review.finalised_at = now
+    review.meeting = meeting
     review.full_clean()
-    review.save(update_fields=["packet_snapshot", "status", "finalised_at", "updated_at"])
+    review.save(
+        update_fields=["packet_snapshot", "status", "finalised_at", "meeting", "updated_at"]
+    )
     return signature_add(
         actor=actor, record=review, method=method, status_before=CCCReview.Status.DRAFT
     )

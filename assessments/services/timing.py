@@ -1,5 +1,6 @@
-"""The program's evaluation timing: when end-of-rotation evaluations fall due, how early the
-final summative is due, and when a fellow's unanswered request expires."""
+"""The program's evaluation timing: when end-of-rotation evaluations fall due, how often a long
+rotation gets an interim one, how early the final summative is due, and when a fellow's
+unanswered request expires."""
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -9,12 +10,17 @@ from curriculum.models import Program
 
 from ..permissions import can_manage_templates
 
-TIMING_FIELDS = ("evaluation_due_days", "summative_lead_days", "request_expiry_days")
+TIMING_FIELDS = (
+    "evaluation_due_days",
+    "evaluation_interval_months",
+    "summative_lead_days",
+    "request_expiry_days",
+)
 
 
 @transaction.atomic
 def program_evaluation_timing_update(*, actor, program: Program, **values) -> Program:
-    """The director sets the three timings; an unchanged save records nothing."""
+    """The director sets the timings; an unchanged save records nothing."""
     if not can_manage_templates(actor, program):
         raise PermissionDenied("Only the program director changes the evaluation timing.")
     program = Program.objects.select_for_update().get(pk=program.pk)

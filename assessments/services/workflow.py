@@ -1,5 +1,5 @@
-"""Building forms, requesting assessments, filling drafts, returning them, and the end-of-rotation
-evaluations the system creates when a block ends.
+"""Building forms, requesting assessments, filling drafts, returning them, and the rotation
+evaluations the system creates when a block ends (and every few months of a long one).
 
 Signing, acknowledging and amending live in ``signatures``. Every write checks the role
 predicates of ``assessments.permissions`` again, calls ``full_clean`` and runs inside
@@ -21,7 +21,7 @@ from curriculum.models import Membership, MilestoneSet, Program
 from curriculum.permissions import has_program_role
 
 from .. import notices
-from ..models import LEVELS, Assessment, AssessmentTemplate, Rating
+from ..models import NOT_YET_LEVEL_ONE, RATING_LEVELS, Assessment, AssessmentTemplate, Rating
 from ..permissions import can_fill, can_manage_templates, can_request
 
 Role = Membership.Role
@@ -29,6 +29,9 @@ Status = Assessment.Status
 # What a rating form posts for "not yet assessable"; the signed content holds
 # ``seals.NOT_ASSESSABLE_SEALED`` instead.
 NA_FORM_VALUE = "na"
+# What it posts for "Not yet completed Level 1": the stored level 0.0 (``NOT_YET_LEVEL_ONE``), as
+# "1.0".."5.0" are; the signed content holds ``seals.NOT_YET_LEVEL_ONE_SEALED``.
+NOT_YET_LEVEL_ONE_FORM_VALUE = f"{NOT_YET_LEVEL_ONE:.1f}"
 
 TEMPLATE_FIELDS = ("name", "kind", "milestone_set", "instructions", "is_active")
 ROTATION_LOOKBACK_DAYS = 60
@@ -281,7 +284,9 @@ def _lock(assessment: Assessment) -> Assessment:
 
 
 def parse_rating(value: str) -> Decimal | str | None:
-    """``"3.5"`` -> Decimal, ``"na"`` -> NA_FORM_VALUE, ``""`` -> None; anything else fails."""
+    """``"3.5"`` -> Decimal, ``"0.0"`` -> ``NOT_YET_LEVEL_ONE`` ("Not yet completed Level 1"),
+    ``"na"`` -> NA_FORM_VALUE, ``""`` -> None; anything else fails. A level comes back with one
+    decimal place, so "-0" or "3.50" is stored, audited and sealed as 0.0 or 3.5."""
     value = (value or "").strip()
     if not value:
         return None
@@ -291,18 +296,22 @@ def parse_rating(value: str) -> Decimal | str | None:
         level = Decimal(value)
     except InvalidOperation:
         level = None
-    if level not in LEVELS:
+    if level is None or not level.is_finite() or level not in RATING_LEVELS:
         raise ValidationError(
-            {"ratings": f"{value} is not a milestone level (1.0 to 5.0 in half levels)."}
+            {
+                "ratings": f"{value} is not a milestone level (1.0 to 5.0 in half levels, or "
+                "0.0 for not yet completed level 1)."
+            }
         )
-    return level
+    return abs(level).quantize(Decimal("0.1"))  # abs: "-0" is 0.0, never a sealed "-0.0"
 
 
 @transaction.atomic
 def assessment_save_draft(*, actor, assessment: Assessment, narrative: str, ratings: dict):
     """The assessor saves the narrative and ratings of an open (draft or returned) assessment.
 
-    ``ratings`` maps subcompetency id to ``"1.0"``..``"5.0"``, ``"na"`` (not yet assessable) or
+    ``ratings`` maps subcompetency id to ``"1.0"``..``"5.0"``, ``"0.0"`` (not yet completed
+    level 1), ``"na"`` (not yet assessable) or
     ``""`` (no rating: removes one saved before). Only the form's subcompetencies are accepted.
     """
     assessment = _lock(assessment)
@@ -365,7 +374,9 @@ def assessment_return(*, actor, assessment: Assessment, reason: str) -> Assessme
 # --- End-of-rotation evaluations -----------------------------------------------------------------
 
 
-def _rotation_assessor(block, program: Program, directors: dict) -> Membership | None:
+def _rotation_assessor(
+    block, program: Program, directors: dict, period: tuple[datetime.date, datetime.date]
+) -> Membership | None:
     from procedures.models import ProcedureLogEntry
 
     counts = Counter(
@@ -373,7 +384,7 @@ def _rotation_assessor(block, program: Program, directors: dict) -> Membership |
             ProcedureLogEntry.objects.filter(
                 program=program,
                 fellow=block.enrolment.membership,
-                performed_on__range=(block.start_date, block.end_date),
+                performed_on__range=period,
                 supervisor__is_active=True,
                 supervisor__role__in=Membership.TEACHING_ROLES,
             )
@@ -396,29 +407,36 @@ def _rotation_assessor(block, program: Program, directors: dict) -> Membership |
 
 
 def rotation_evaluations_create(*, today: datetime.date | None = None) -> int:
-    """Create the end-of-rotation evaluation of every block that ended before ``today`` (within the
-    last 60 days) and has none yet; returns how many were created. Safe to run any number of times.
-    Without ``today``, each program's own date in its time zone.
+    """Create the rotation evaluations whose day has passed by ``today`` (within the last 60
+    days) and that do not exist yet; returns how many were created. Safe to run any number of
+    times. Without ``today``, each program's own date in its time zone.
+
+    Every block gets one at its end; an experience longer than the program's
+    ``evaluation_interval_months`` (block or longitudinal) also gets an interim one at the end of
+    each interval before it (ACGME Common Program Requirements V.A.1.b).(1): at least every three
+    months), observed on the interval's last day (``trainees.services.calendar``'s periods).
 
     The models hold no rotation-to-faculty link, so the assessor is the faculty member (or the
-    director) who supervised most of the fellow's logged procedures during the block, ties to the
-    longest-standing membership; with no such entries, the program director. Programs without an
-    active end-of-rotation form are skipped. The due date is the program calendar's
-    ``rotation-eval:<block id>`` deadline when there is one, else the block's end plus
-    ``program.evaluation_due_days``. One evaluation per form and block: an existing one (by any
-    assessor) is left alone, and a row created concurrently is caught by the unique constraint.
+    director) who supervised most of the fellow's logged procedures during the evaluated period,
+    ties to the longest-standing membership; with no such entries, the program director. Programs
+    without an active end-of-rotation form are skipped. The due date is the program calendar's
+    deadline for that period when there is one (``rotation-eval:<block id>`` for the end), else
+    the observed day plus ``program.evaluation_due_days``. One evaluation per form, block and
+    period: an existing one observed within the period (by any assessor) is left alone, and a
+    row created concurrently is caught by the unique constraint.
     """
     from trainees.models import Deadline, Enrolment, ScheduleBlock
+    from trainees.services.calendar import block_evaluation_keys, block_evaluation_periods
 
     lookback = datetime.timedelta(days=ROTATION_LOOKBACK_DAYS)
     # Every program's date is within a day of the UTC date (zones run from UTC-12 to UTC+14), so
-    # the query takes that window and each block is judged by its program's own date below.
+    # the query takes that window and each evaluation is judged by its program's own date below.
     utc_today = timezone.now().astimezone(datetime.UTC).date()
     latest = today or utc_today + datetime.timedelta(days=1)
     earliest = today or utc_today - datetime.timedelta(days=1)
     blocks = (
         ScheduleBlock.objects.filter(
-            end_date__lt=latest,
+            start_date__lt=latest,
             end_date__gte=earliest - lookback,
             enrolment__membership__is_active=True,
         )
@@ -433,7 +451,21 @@ def rotation_evaluations_create(*, today: datetime.date | None = None) -> int:
     for block in blocks:
         program = block.enrolment.cohort.program
         program_today = today or program_days.setdefault(program.pk, program.today())
-        if not program_today - lookback <= block.end_date < program_today:
+        period_ends = block_evaluation_periods(block, program.evaluation_interval_months)
+        periods = [
+            (period_start, period_end, key)
+            for period_start, period_end, key in zip(
+                [
+                    block.start_date,
+                    *(day + datetime.timedelta(days=1) for day in period_ends[:-1]),
+                ],
+                period_ends,
+                block_evaluation_keys(block, period_ends),
+                strict=True,
+            )
+            if program_today - lookback <= period_end < program_today
+        ]
+        if not periods:
             continue
         if program.pk not in templates:
             templates[program.pk] = (
@@ -446,33 +478,53 @@ def rotation_evaluations_create(*, today: datetime.date | None = None) -> int:
         template = templates[program.pk]
         if template is None:
             continue
-        if Assessment.objects.filter(
-            template=template, schedule_block=block, amends__isnull=True
-        ).exists():
-            continue
-        assessor = _rotation_assessor(block, program, directors)
-        if assessor is None:
-            continue
-        deadline = Deadline.objects.filter(program=program, key=f"rotation-eval:{block.pk}").first()
-        due_date = (
-            deadline.due_date
-            if deadline
-            else block.end_date + datetime.timedelta(days=program.evaluation_due_days)
+        observed = list(
+            Assessment.objects.filter(
+                template=template, schedule_block=block, amends__isnull=True
+            ).values_list("observed_on", flat=True)
         )
-        assessment = Assessment(
-            program=program,
-            template=template,
-            fellow=block.enrolment.membership,
-            assessor=assessor,
-            schedule_block=block,
-            observed_on=block.end_date,
-            due_date=due_date,
-        )
-        assessment.full_clean(validate_constraints=False)
-        try:
-            with transaction.atomic():
-                assessment.save()
-        except IntegrityError:  # another run created it meanwhile (or an identical open request)
-            continue
-        created += 1
+        for period_start, period_end, key in periods:
+            # An evaluation observed within the period covers it (after the block's end, too:
+            # the block was shortened after its evaluation), so moving a block's dates does not
+            # bring a second one.
+            last = period_end == block.end_date
+            if any(period_start <= day and (last or day <= period_end) for day in observed):
+                continue
+            created += _rotation_evaluation_create(
+                block=block,
+                program=program,
+                template=template,
+                assessor=_rotation_assessor(block, program, directors, (period_start, period_end)),
+                observed_on=period_end,
+                deadline=Deadline.objects.filter(program=program, key=key).first(),
+            )
     return created
+
+
+def _rotation_evaluation_create(
+    *, block, program: Program, template, assessor, observed_on, deadline
+) -> int:
+    """Create one rotation evaluation; 1 when created, 0 when it cannot be or already exists."""
+    if assessor is None:
+        return 0
+    due_date = (
+        deadline.due_date
+        if deadline
+        else observed_on + datetime.timedelta(days=program.evaluation_due_days)
+    )
+    assessment = Assessment(
+        program=program,
+        template=template,
+        fellow=block.enrolment.membership,
+        assessor=assessor,
+        schedule_block=block,
+        observed_on=observed_on,
+        due_date=due_date,
+    )
+    assessment.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            assessment.save()
+    except IntegrityError:  # another run created it meanwhile (or an identical open request)
+        return 0
+    return 1

@@ -92,7 +92,7 @@ def _heatmap_csv(program, cohort, enrolments, today) -> HttpResponse:
     header += [f"{sub.code} source" for sub in subcompetencies]
     lines = []
     for row in rows:
-        levels = ["" if c.level is None else f"{c.level:.1f}" for c in row.cells]
+        levels = ["" if c.level is None else c.words for c in row.cells]
         sources = [c.source for c in row.cells]
         lines.append([row.fellow.user.display_name, row.fellow.user.email, *levels, *sources])
     return csv_response(f"milestone-levels-{cohort.pk}.csv", header, lines)
@@ -134,7 +134,15 @@ def _deadlines_csv(program, cohort, enrolments, today) -> HttpResponse:
 
 
 def _leave_csv(program, cohort, enrolments, today) -> HttpResponse:
-    header = ["fellow", "email", "start_date", "planned_end", "leave_days", "expected_end"]
+    header = [
+        "fellow",
+        "email",
+        "start_date",
+        "planned_end",
+        "leave_days",
+        "extension_days",
+        "expected_end",
+    ]
     lines = [
         [
             e.membership.user.display_name,
@@ -142,6 +150,7 @@ def _leave_csv(program, cohort, enrolments, today) -> HttpResponse:
             e.start_date.isoformat(),
             e.end_date.isoformat(),
             e.leave_days,
+            e.leave_extension_days,
             e.expected_end_date.isoformat(),
         ]
         for e in enrolments
@@ -171,6 +180,8 @@ ENTRY_COLUMNS = (
     "complication",
     "age_band",
     "status",
+    "id",
+    "site",
 )
 
 
@@ -194,6 +205,8 @@ def _procedures_csv(program, cohort, enrolments, today):
             complication,
             age_band,
             status,
+            entry_id,
+            site,
         )
         for (
             fellow_name,
@@ -211,6 +224,8 @@ def _procedures_csv(program, cohort, enrolments, today):
             complication,
             age_band,
             status,
+            entry_id,
+            site,
         ) in entries.iterator(chunk_size=EXPORT_CHUNK)
     )
     return csv_streaming_response(f"procedure-entries-{cohort.pk}.csv", ENTRY_COLUMNS, rows)

@@ -11,10 +11,10 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from accounts.permissions import can_change_security
-from assessments.permissions import can_manage_ccc, can_manage_templates
+from assessments.permissions import can_manage_ccc, can_manage_committee, can_manage_templates
 from curriculum.access import program_for
 from curriculum.models import Membership
-from curriculum.permissions import can_manage_curriculum, can_manage_schedule
+from curriculum.permissions import can_manage_curriculum, can_manage_roster, can_manage_schedule
 from didactics.permissions import can_manage_calendar
 from procedures.permissions import can_manage_catalogue
 from reminders.permissions import can_manage_reminders
@@ -70,6 +70,18 @@ SETTINGS = (
         "The Clinical Competency Committee's mid-year and year-end review periods.",
         "assessments:ccc_period_list",
         can_manage_ccc,
+    ),
+    Setting(
+        "Clinical Competency Committee",
+        "The faculty who sit on the committee, and how many make a quorum.",
+        "assessments:ccc_committee",
+        can_manage_committee,
+    ),
+    Setting(
+        "Leave policy",
+        "How many days of leave a year do not extend training; every day beyond them does.",
+        "trainees:leave_policy",
+        can_manage_roster,
     ),
     Setting(
         "Reminder settings",

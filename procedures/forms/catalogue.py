@@ -12,11 +12,31 @@ ROLE_CHOICES = [("", "Any role"), *ProcedureLogEntry.Role.choices]
 
 class ProcedureCategoryForm(forms.Form):
     name = forms.CharField(max_length=120, label="Category name")
+    allows_telecom_supervision = forms.BooleanField(
+        required=False,
+        initial=True,
+        label="Direct supervision through telecommunication may be logged",
+        help_text="Untick for invasive procedures: the supervisor must then be physically "
+        "present for direct supervision (ACGME Common Program Requirements VI.A.2).",
+    )
+
+    def __init__(self, *args, editing: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("save", "Save category" if editing else "Add category"))
+
+
+class ProcedureSettingsForm(forms.Form):
+    split_pediatric_age_bands = forms.BooleanField(
+        required=False,
+        label='Split the pediatric age band: offer "Under 12" and "12-17" instead of "Under 18"',
+        help_text='Entries already logged as "Under 18" keep that band.',
+    )
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
-        self.helper.add_input(Submit("save", "Add category"))
+        self.helper.add_input(Submit("save", "Save settings"))
 
 
 class ProcedureTypeForm(forms.Form):

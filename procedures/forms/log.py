@@ -5,7 +5,7 @@ from crispy_forms.layout import Hidden, Submit
 from django import forms
 
 from ..csv_entries import MAX_BYTES as IMPORT_MAX_BYTES
-from ..models import Guidance, ProcedureLogEntry
+from ..models import Guidance, ProcedureLogEntry, ProcedureSettings
 
 Entry = ProcedureLogEntry
 ANY = [("", "Any")]
@@ -46,7 +46,9 @@ class EntryForm(forms.Form):
     )
     supervisor = SupervisorChoiceField(label="Supervising faculty", queryset=None)
     supervision_level = forms.ChoiceField(
-        label="Supervision level", choices=Entry.SupervisionLevel.choices
+        label="Supervision level",
+        choices=Entry.SupervisionLevel.choices,
+        help_text="Direct through telecommunication only where the procedure's category allows it.",
     )
     complication = forms.ChoiceField(label="Complication", choices=Entry.Complication.choices)
     age_band = forms.ChoiceField(
@@ -68,8 +70,24 @@ class EntryForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2, "maxlength": 200}),
     )
 
-    def __init__(self, *args, types, favourites, supervisors, action: str, **kwargs):
+    def __init__(
+        self,
+        *args,
+        types,
+        favourites,
+        supervisors,
+        action: str,
+        split_age_bands: bool = False,
+        current_age_band: str = "",
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
+        offered = ProcedureSettings.offered_age_bands(split=split_age_bands, keep=current_age_band)
+        labels = dict(Entry.AgeBand.choices)
+        self.fields["age_band"].choices = [
+            ("", "Choose an age band"),
+            *((value, labels[value]) for value in offered),
+        ]
         self.fields["procedure_type"].queryset = types
         self.fields["procedure_type"].choices = grouped_type_choices(types, favourites)
         self.fields["supervisor"].queryset = supervisors

@@ -2,9 +2,11 @@
 
 import datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 
 from curriculum.models import Membership, Program
+from trainees.models import ScheduleBlock
 
 from ..models import ProcedureCategory, ProcedureLogEntry, ProcedureType
 from ..permissions import can_view_fellow_log, can_view_program_logs
@@ -73,6 +75,25 @@ def entry_list(
     if status:
         entries = entries.filter(status=status)
     return entries.order_by("-performed_on", "-pk")
+
+
+def entry_site():
+    """The site of the rotation the entry's fellow was scheduled on the day of the entry, as an
+    expression (a correlated subquery: no extra query however many rows). An entry has no site
+    field of its own: the schedule already says where the fellow was. A main rotation wins over a
+    longitudinal one running beside it (the later block first where blocks overlap); empty when
+    the fellow was not scheduled that day or the rotation names no site."""
+    blocks = ScheduleBlock.objects.filter(
+        enrolment__membership_id=OuterRef("fellow_id"),
+        start_date__lte=OuterRef("performed_on"),
+        end_date__gte=OuterRef("performed_on"),
+    ).order_by("rotation__is_longitudinal", "-start_date", "-pk")
+    return Coalesce(Subquery(blocks.values("rotation__site")[:1]), Value(""))
+
+
+def with_site(entries: QuerySet[Entry]) -> QuerySet[Entry]:
+    """``entries`` with ``site`` (see ``entry_site``) on each row."""
+    return entries.annotate(site=entry_site())
 
 
 def last_entry(*, fellow: Membership) -> Entry | None:

@@ -16,13 +16,21 @@ from django.db.models import Max
 from audit.services import audit_record, audit_record_each, changes_between, field_values
 from curriculum.models import Program
 
-from ..models import Guidance, ProcedureCategory, ProcedureLogEntry, ProcedureTarget, ProcedureType
+from ..models import (
+    Guidance,
+    ProcedureCategory,
+    ProcedureLogEntry,
+    ProcedureSettings,
+    ProcedureTarget,
+    ProcedureType,
+)
 from ..permissions import can_manage_catalogue
 
 DEFAULT_CATALOGUE_PATH = Path(__file__).resolve().parent.parent / "data" / "catalogue.yaml"
 TARGET_ROLES = ("", *ProcedureLogEntry.Role.values)
 # What the audit trail records of a category or a type when it is added or changed.
-CATEGORY_FIELDS = ("name", "order")
+CATEGORY_FIELDS = ("name", "order", "allows_telecom_supervision")
+SETTINGS_FIELDS = ("split_pediatric_age_bands",)
 TYPE_FIELDS = (
     "name",
     "category",
@@ -71,8 +79,9 @@ def _clean_name(name: str, field: str = "name") -> str:
 
 
 def default_catalogue() -> list[dict]:
-    """The shipped catalogue as ``[{name, types: [{name, allowed_guidance, has_level,
-    has_laterality}]}]``, each type's guidance already filled in from its category."""
+    """The shipped catalogue as ``[{name, allows_telecom_supervision, types: [{name,
+    allowed_guidance, has_level, has_laterality}]}]``, each type's guidance already filled in
+    from its category."""
     data = yaml.safe_load(DEFAULT_CATALOGUE_PATH.read_text(encoding="utf-8"))
     categories = []
     for category in data["categories"]:
@@ -87,7 +96,15 @@ def default_catalogue() -> list[dict]:
             }
             for item in category["types"]
         ]
-        categories.append({"name": category["name"], "types": types})
+        categories.append(
+            {
+                "name": category["name"],
+                "allows_telecom_supervision": bool(
+                    category.get("allows_telecom_supervision", True)
+                ),
+                "types": types,
+            }
+        )
     return categories
 
 
@@ -111,7 +128,10 @@ def catalogue_load_default(*, actor, program: Program) -> int:
             category = categories.get(category_data["name"])
             if category is None:
                 category = ProcedureCategory(
-                    program=program, name=category_data["name"], order=next_order
+                    program=program,
+                    name=category_data["name"],
+                    order=next_order,
+                    allows_telecom_supervision=category_data["allows_telecom_supervision"],
                 )
                 next_order += 1
                 category.full_clean()
@@ -139,14 +159,21 @@ def catalogue_load_default(*, actor, program: Program) -> int:
 # --- Categories and types ---------------------------------------------------------------------
 
 
-def procedure_category_create(*, actor, program: Program, name: str) -> ProcedureCategory:
+def procedure_category_create(
+    *, actor, program: Program, name: str, allows_telecom_supervision: bool = True
+) -> ProcedureCategory:
     _enforce_manager(actor, program)
     name = _clean_name(name)
     with transaction.atomic():
         if ProcedureCategory.objects.filter(program=program, name__iexact=name).exists():
             raise ValidationError({"name": f"There is already a category called {name}."})
         last = ProcedureCategory.objects.filter(program=program).aggregate(last=Max("order"))
-        category = ProcedureCategory(program=program, name=name, order=(last["last"] or 0) + 1)
+        category = ProcedureCategory(
+            program=program,
+            name=name,
+            order=(last["last"] or 0) + 1,
+            allows_telecom_supervision=allows_telecom_supervision,
+        )
         category.full_clean()
         category.save()
         audit_record(
@@ -156,6 +183,63 @@ def procedure_category_create(*, actor, program: Program, name: str) -> Procedur
             changes=_created(category, CATEGORY_FIELDS),
         )
     return category
+
+
+def procedure_category_update(
+    *, actor, category: ProcedureCategory, name: str, allows_telecom_supervision: bool
+) -> ProcedureCategory:
+    """Rename a category or change whether its entries may record direct supervision through
+    telecommunication. Entries already logged keep the level they record; the rule applies to
+    entries logged or edited from now on. Saving without a change records nothing."""
+    program = category.program
+    _enforce_manager(actor, program)
+    name = _clean_name(name)
+    with transaction.atomic():
+        category = ProcedureCategory.objects.select_for_update().get(pk=category.pk)
+        duplicates = ProcedureCategory.objects.filter(program=program, name__iexact=name)
+        if duplicates.exclude(pk=category.pk).exists():
+            raise ValidationError({"name": f"There is already a category called {name}."})
+        before = field_values(category, CATEGORY_FIELDS)
+        category.name = name
+        category.allows_telecom_supervision = allows_telecom_supervision
+        category.full_clean()
+        category.save()
+        changes = changes_between(before, field_values(category, CATEGORY_FIELDS))
+        if changes:
+            audit_record(
+                actor=actor, action="procedure_category.update", obj=category, changes=changes
+            )
+    return category
+
+
+# --- Program settings -------------------------------------------------------------------------
+
+
+def procedure_settings_get(*, program: Program) -> ProcedureSettings:
+    """The program's procedure settings; an unsaved row with the defaults when it has none."""
+    found = ProcedureSettings.objects.filter(program=program).first()
+    return found or ProcedureSettings(program=program)
+
+
+def procedure_settings_update(
+    *, actor, program: Program, split_pediatric_age_bands: bool
+) -> ProcedureSettings:
+    """Change how the program logs procedures. Splitting the pediatric age band changes what new
+    entries offer; entries already logged as "Under 18" keep that band."""
+    _enforce_manager(actor, program)
+    with transaction.atomic():
+        Program.objects.select_for_update().filter(pk=program.pk).first()
+        settings = procedure_settings_get(program=program)
+        before = field_values(settings, SETTINGS_FIELDS)
+        settings.split_pediatric_age_bands = split_pediatric_age_bands
+        settings.full_clean()
+        settings.save()
+        changes = changes_between(before, field_values(settings, SETTINGS_FIELDS))
+        if changes:
+            audit_record(
+                actor=actor, action="procedure_settings.update", obj=settings, changes=changes
+            )
+    return settings
 
 
 def _check_type(

@@ -14,8 +14,15 @@ from core.fields import screened_field_problems
 from curriculum.models import Membership
 
 from ..csv_entries import EARLIEST_DATE, EntryPreview, entries_parse
-from ..models import FavouriteProcedure, ProcedureEntryEvent, ProcedureLogEntry, ProcedureType
+from ..models import (
+    FavouriteProcedure,
+    ProcedureEntryEvent,
+    ProcedureLogEntry,
+    ProcedureSettings,
+    ProcedureType,
+)
 from ..permissions import can_log
+from ..rules import age_band_refusal, age_band_refused, telecom_refusal, telecom_refused
 
 Entry = ProcedureLogEntry
 Action = ProcedureEntryEvent.Action
@@ -59,6 +66,8 @@ def _field_errors(
     procedure_type: ProcedureType,
     guidance: str,
     supervisor: Membership,
+    supervision_level: str,
+    age_band: str,
     level: str,
     laterality: str,
     note: str,
@@ -82,6 +91,21 @@ def _field_errors(
         add("level", f"{procedure_type.name} has no spinal level; leave the level empty.")
     if laterality and not procedure_type.has_laterality:
         add("laterality", f"{procedure_type.name} has no side; leave the laterality empty.")
+    # Telecommunication is refused per category (ProcedureCategory.allows_telecom_supervision);
+    # an entry keeps what it recorded before the rule, as long as neither changes.
+    kept_telecom = (
+        kept_type and current is not None and current.supervision_level == supervision_level
+    )
+    if (
+        procedure_type.program_id == program.pk
+        and not kept_telecom
+        and telecom_refused(procedure_type, supervision_level)
+    ):
+        add("supervision_level", telecom_refusal(procedure_type))
+    split = ProcedureSettings.split_for(program)
+    keep = current.age_band if current is not None else ""
+    if age_band_refused(age_band, split=split, keep=keep):
+        add("age_band", age_band_refusal(age_band, split=split))
 
     kept_supervisor = current is not None and current.supervisor_id == supervisor.pk
     if (
@@ -129,6 +153,8 @@ def entry_create(
         procedure_type=procedure_type,
         guidance=guidance,
         supervisor=supervisor,
+        supervision_level=supervision_level,
+        age_band=age_band,
         level=level,
         laterality=laterality,
         note=note,
@@ -201,6 +227,8 @@ def entry_update(
         procedure_type=procedure_type,
         guidance=guidance,
         supervisor=supervisor,
+        supervision_level=supervision_level,
+        age_band=age_band,
         level=level,
         laterality=laterality,
         note=note,
@@ -296,7 +324,9 @@ def entry_import_preview(*, actor, fellow: Membership, content: bytes) -> EntryP
     program = fellow.program
     types = {
         procedure_type.name.lower(): procedure_type
-        for procedure_type in ProcedureType.objects.filter(program=program, is_active=True)
+        for procedure_type in ProcedureType.objects.filter(
+            program=program, is_active=True
+        ).select_related("category")
     }
     supervisors = {}
     for membership in (
@@ -308,7 +338,11 @@ def entry_import_preview(*, actor, fellow: Membership, content: bytes) -> EntryP
     ):
         supervisors[membership.user.email.lower()] = membership
     return entries_parse(
-        content, procedure_types=types, supervisors=supervisors, today=program.today()
+        content,
+        procedure_types=types,
+        supervisors=supervisors,
+        today=program.today(),
+        split_age_bands=ProcedureSettings.split_for(program),
     )
 
 

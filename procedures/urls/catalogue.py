@@ -26,6 +26,16 @@ urlpatterns = [
         views.procedure_category_form_page,
         name="procedure_category_create",
     ),
+    path(
+        "programs/<int:program_id>/procedures/catalogue/categories/<int:category_id>/edit/",
+        views.procedure_category_form_page,
+        name="procedure_category_edit",
+    ),
+    path(
+        "programs/<int:program_id>/procedures/settings/",
+        views.procedure_settings_page,
+        name="procedure_settings",
+    ),
     path("programs/<int:program_id>/procedures/targets/", views.targets_page, name="targets"),
     path(
         "programs/<int:program_id>/procedures/targets/<int:target_id>/delete/",

@@ -12,13 +12,21 @@ from core.once import once_per_submit
 from curriculum.access import program_for
 from curriculum.models import Membership
 
-from ..forms.catalogue import ProcedureCategoryForm, ProcedureTypeForm, TargetForm
+from ..forms.catalogue import (
+    ProcedureCategoryForm,
+    ProcedureSettingsForm,
+    ProcedureTypeForm,
+    TargetForm,
+)
 from ..models import Guidance
 from ..permissions import can_manage_catalogue
 from ..selectors.catalogue import procedure_category_list, procedure_type_list, target_list
 from ..services.catalogue import (
     catalogue_load_default,
     procedure_category_create,
+    procedure_category_update,
+    procedure_settings_get,
+    procedure_settings_update,
     procedure_type_create,
     procedure_type_update,
     target_delete,
@@ -59,20 +67,58 @@ def catalogue_load_page(request: HttpRequest, program_id: int) -> HttpResponse:
 
 
 @once_per_submit
-def procedure_category_form_page(request: HttpRequest, program_id: int) -> HttpResponse:
+def procedure_category_form_page(
+    request: HttpRequest, program_id: int, category_id: int | None = None
+) -> HttpResponse:
     program = program_for(request.user, program_id, roles=[Membership.Role.DIRECTOR])
-    form = ProcedureCategoryForm(request.POST or None)
+    category, initial = None, None
+    if category_id is not None:
+        category = get_object_or_404(
+            procedure_category_list(user=request.user, program=program), pk=category_id
+        )
+        initial = {
+            "name": category.name,
+            "allows_telecom_supervision": category.allows_telecom_supervision,
+        }
+    form = ProcedureCategoryForm(request.POST or None, initial=initial, editing=bool(category))
     if request.method == "POST" and form.is_valid():
         try:
-            category = procedure_category_create(
-                actor=request.user, program=program, **form.cleaned_data
-            )
+            if category is None:
+                category = procedure_category_create(
+                    actor=request.user, program=program, **form.cleaned_data
+                )
+            else:
+                category = procedure_category_update(
+                    actor=request.user, category=category, **form.cleaned_data
+                )
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, f"Category {category} added.")
+            messages.success(request, f"Category {category} saved.")
             return redirect("procedures:catalogue", program_id=program.pk)
-    return render(request, "procedures/category_form.html", {"program": program, "form": form})
+    context = {"program": program, "form": form, "category": category}
+    return render(request, "procedures/category_form.html", context)
+
+
+@once_per_submit
+def procedure_settings_page(request: HttpRequest, program_id: int) -> HttpResponse:
+    """The program's logging options (today: whether the pediatric age band is split)."""
+    program = program_for(request.user, program_id, roles=[Membership.Role.DIRECTOR])
+    current = procedure_settings_get(program=program)
+    form = ProcedureSettingsForm(
+        request.POST or None,
+        initial={"split_pediatric_age_bands": current.split_pediatric_age_bands},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            procedure_settings_update(actor=request.user, program=program, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "Procedure log settings saved.")
+            return redirect("procedures:catalogue", program_id=program.pk)
+    context = {"program": program, "form": form}
+    return render(request, "procedures/procedure_settings_form.html", context)
 
 
 @once_per_submit

@@ -22,6 +22,7 @@ from ..csv_entries import COLUMNS as IMPORT_COLUMNS
 from ..csv_entries import MAX_ROWS as IMPORT_MAX_ROWS
 from ..csv_entries import TEMPLATE_CSV as IMPORT_TEMPLATE_CSV
 from ..forms.log import EntryFilterForm, EntryForm, EntryImportForm
+from ..models import ProcedureSettings
 from ..permissions import can_reopen_entries
 from ..selectors.log import (
     category_list,
@@ -35,6 +36,7 @@ from ..selectors.log import (
     repeat_initial,
     supervisor_list,
     type_initial,
+    with_site,
 )
 from ..services.log import (
     entry_create as entry_create_service,
@@ -52,7 +54,9 @@ from ..services.log import (
 )
 
 PAGE_SIZE = 25
-EXPORT_COLUMNS = (*IMPORT_COLUMNS, "status", "return_reason")
+# ``id`` names each entry for whoever reconciles the file; ``site`` is the site of the rotation
+# the fellow was scheduled on that day (selectors.log.with_site). The import ignores both.
+EXPORT_COLUMNS = ("id", *IMPORT_COLUMNS, "site", "status", "return_reason")
 
 
 def _own_fellow(request: HttpRequest, program_id: int):
@@ -153,6 +157,8 @@ def _entry_form(request: HttpRequest, fellow, *, entry=None, initial=None) -> En
             program=program, include_pk=entry.supervisor_id if entry else None
         ),
         action=action,
+        split_age_bands=ProcedureSettings.split_for(program),
+        current_age_band=entry.age_band if entry else "",
     )
 
 
@@ -373,6 +379,7 @@ def fellow_log_export(request: HttpRequest, program_id: int, membership_id: int)
 def _csv_response(entries, filename: str) -> HttpResponse:
     rows = (
         (
+            entry.pk,
             entry.performed_on.isoformat(),
             entry.procedure_type.name,
             entry.guidance,
@@ -384,9 +391,10 @@ def _csv_response(entries, filename: str) -> HttpResponse:
             entry.level,
             entry.laterality,
             entry.note,
+            entry.site,
             entry.status,
             entry.return_reason,
         )
-        for entry in entries.iterator(chunk_size=500)
+        for entry in with_site(entries).iterator(chunk_size=500)
     )
     return csv_response(filename, EXPORT_COLUMNS, rows)

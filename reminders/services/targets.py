@@ -58,7 +58,7 @@ def target_candidates(contexts, now, size) -> Iterator[list[Candidate]]:
         "pk",
         "start_date",
         "end_date",
-        "leave_days",
+        "leave_extension_days",
         "membership_id",
         "membership__user_id",
         "membership__user__full_name",
@@ -76,7 +76,7 @@ def target_candidates(contexts, now, size) -> Iterator[list[Candidate]]:
         for row in rows:
             ctx = contexts[row["cohort__program_id"]]
             months, point = checkpoints[row["cohort__academic_year_id"]]
-            end = row["end_date"] + datetime.timedelta(days=row["leave_days"])
+            end = row["end_date"] + datetime.timedelta(days=row["leave_extension_days"])
             span = max((end - row["start_date"]).days, 1)
             share = min(max((point - row["start_date"]).days / span, 0), 1)
             progress = target_cells(targets[ctx.program.pk], counts[row["membership_id"]])

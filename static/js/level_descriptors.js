@@ -2,7 +2,8 @@
    The server renders it for the saved value; this rewrites it when the choice changes, from the
    descriptor texts in the group's data-level-1 ... data-level-5 attributes. The wording follows
    assessments.forms.level_description: a whole level shows its text; a half level (1.5) sits
-   between two descriptors and shows both, lower first. Text only (textContent), never HTML. */
+   between two descriptors and shows both, lower first; "Not yet completed Level 1" (the group's
+   data-nyl1-value, "0.0") says so and shows level 1's text. Text only (textContent), never HTML. */
 (function () {
   "use strict";
 
@@ -30,6 +31,8 @@
     }
     if (value === data.naValue) {
       nodes.push(paragraph("", data.notAssessable, true));
+    } else if (value === data.nyl1Value) {
+      nodes.push(paragraph("", data.notYetLevelOne, true), level(1));
     } else {
       var number = parseFloat(value);
       if (!isNaN(number) && number >= 1 && number <= 5) {

@@ -3,7 +3,10 @@
    The numbers come from the page's JSON data island; the table on the page is their accessible source.
    No date adapter: dates travel as ISO strings and are drawn as day numbers.
    On a narrow chart (a phone shows one per row, about 350 px) the date ticks are drawn on
-   two short lines ("Aug 3" over "2026") so none overlaps or is cut; the table gives every exact date. */
+   two short lines ("Aug 3" over "2026") so none overlaps or is cut; the table gives every exact date.
+   "Not yet completed Level 1" travels as level 0 (data.below_one): when any series has one, every
+   chart's scale starts at 0, whose tick reads "<1", and its points are drawn as triangles and
+   named in words in the tooltip. */
 (function () {
   "use strict";
   var island = document.getElementById("trajectory-data");
@@ -43,6 +46,12 @@
   if (!days.length) {
     return;
   }
+  var belowOne = data.below_one || { level: 0, tick: "<1", label: "Not yet completed Level 1" };
+  var hasBelowOne = data.series.some(function (series) {
+    return series.points.some(function (point) {
+      return point.level === belowOne.level;
+    });
+  });
   var first = Math.min.apply(null, days) - 7;
   var last = Math.max.apply(null, days) + 7;
 
@@ -62,8 +71,12 @@
             }),
             borderColor: "#0d6efd",
             backgroundColor: "#0d6efd",
-            pointRadius: 4,
-            pointStyle: "circle",
+            pointRadius: series.points.map(function (point) {
+              return point.level === belowOne.level ? 6 : 4;
+            }),
+            pointStyle: series.points.map(function (point) {
+              return point.level === belowOne.level ? "triangle" : "circle";
+            }),
             tension: 0
           },
           {
@@ -97,7 +110,17 @@
               }
             }
           },
-          y: { min: 1, max: 5, ticks: { stepSize: 1 }, title: { display: true, text: "Level" } }
+          y: {
+            min: hasBelowOne ? belowOne.level : 1,
+            max: 5,
+            ticks: {
+              stepSize: 1,
+              callback: function (value) {
+                return value === belowOne.level ? belowOne.tick : value;
+              }
+            },
+            title: { display: true, text: "Level" }
+          }
         },
         plugins: {
           legend: { position: "bottom", labels: { boxWidth: 24 } },
@@ -110,6 +133,9 @@
                 return isoDate(items[0].parsed.x);
               },
               label: function (item) {
+                if (item.parsed.y === belowOne.level) {
+                  return series.code + ": " + belowOne.label;
+                }
                 return series.code + ": level " + item.parsed.y.toFixed(1);
               }
             }

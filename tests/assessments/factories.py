@@ -54,3 +54,24 @@ class RatingFactory(factory.django.DjangoModelFactory):
 
     assessment = factory.SubFactory(AssessmentFactory)
     level = "3.0"
+
+
+def committee_with_quorum(period, people) -> "CommitteeMeeting":  # noqa: F821
+    """The program's committee (its director and faculty member, a quorum of 2) and a meeting of
+    the period with both present: what finalising a review needs."""
+    from assessments.models import CommitteeMeeting, CompetencyCommittee
+
+    members = list(
+        Membership.objects.filter(
+            program=people.program, role__in=Membership.TEACHING_ROLES, is_active=True
+        )
+    )
+    committee, _ = CompetencyCommittee.objects.get_or_create(
+        program=people.program, defaults={"quorum": 2}
+    )
+    committee.members.add(*members)
+    meeting = CommitteeMeeting.objects.create(
+        period=period, held_on=datetime.date(2026, 12, 1), recorded_by=people.director
+    )
+    meeting.present.set(members)
+    return meeting

@@ -22,7 +22,11 @@ from assessments.services.ccc import (
 from curriculum.models import Membership
 from curriculum.services import milestone_set_load_default
 from tests.accounts.factories import PASSWORD
-from tests.assessments.factories import AssessmentFactory, AssessmentTemplateFactory
+from tests.assessments.factories import (
+    AssessmentFactory,
+    AssessmentTemplateFactory,
+    committee_with_quorum,
+)
 from tests.trainees.factories import AcademicYearFactory, CohortFactory, EnrolmentFactory
 
 Role = Membership.Role
@@ -58,6 +62,8 @@ def ccc_setup(people, *, assemble: bool = True) -> CCC:
     fellow = member(people, Role.FELLOW)
     EnrolmentFactory(cohort=cohort, membership=fellow)
     midyear, year_end = review_periods_create(actor=people.director, academic_year=year)
+    for period in (midyear, year_end):  # a committee met with a quorum: finalising may go ahead
+        committee_with_quorum(period, people)
     review = None
     if assemble:
         [review] = ccc_packets_assemble(actor=people.director, period=midyear)

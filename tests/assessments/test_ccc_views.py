@@ -9,7 +9,7 @@ from functools import partial
 import pytest
 from django.urls import reverse
 
-from assessments.models import CCCReview, ConsensusLevel, ReviewPeriod, Signature
+from assessments.models import CCCReview, CommitteeMeeting, ConsensusLevel, ReviewPeriod, Signature
 from assessments.services.ccc import ccc_levels_record
 from tests.accounts.factories import PASSWORD
 from tests.assessments.test_ccc_factories import (
@@ -97,6 +97,7 @@ def test_urls_resolve_by_name(ccc):
 
 def test_coordinator_creates_periods_and_assembles_from_the_pages(client, ours):
     ccc = ccc_setup(ours, assemble=False)
+    CommitteeMeeting.objects.all().delete()
     ReviewPeriod.objects.all().delete()
     client.force_login(ours.coordinator)
     response = client.post(url(ccc, "list"), {"academic_year": ccc.year.pk}, follow=True)
@@ -258,7 +259,8 @@ def test_export_lays_out_finalised_levels_for_the_acgme(client, ccc):
     assert "ccc-levels-2026-2027-midyear.csv" in response["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(response.content.decode())))
     assert rows[0][:4] == ["Last name", "First name", "Email", "Program year"]
-    assert rows[0][4:] == [sub.code for sub in ccc.subs]
+    assert rows[0][4:-2] == [sub.code for sub in ccc.subs]
+    assert rows[0][-2:] == ["Committee meeting", "Members present"]
     assert rows[0][4:7] == ["PC1", "PC2", "PC3"]
     assert len(rows) == 2  # the draft is left out
     row = dict(zip(rows[0], rows[1], strict=True))

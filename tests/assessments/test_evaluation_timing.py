@@ -18,7 +18,12 @@ def test_the_director_sets_the_request_expiry_and_it_is_audited(client, ours):
     assert client.get(url(ours.program)).status_code == 200
     answer = client.post(
         url(ours.program),
-        {"evaluation_due_days": 14, "summative_lead_days": 30, "request_expiry_days": 21},
+        {
+            "evaluation_due_days": 14,
+            "evaluation_interval_months": 3,
+            "summative_lead_days": 30,
+            "request_expiry_days": 21,
+        },
     )
     assert answer.status_code == 302
     ours.program.refresh_from_db()
@@ -31,7 +36,12 @@ def test_bad_numbers_are_refused_and_nothing_is_saved(client, ours):
     client.force_login(ours.director)
     answer = client.post(
         url(ours.program),
-        {"evaluation_due_days": 14, "summative_lead_days": 30, "request_expiry_days": 0},
+        {
+            "evaluation_due_days": 14,
+            "evaluation_interval_months": 3,
+            "summative_lead_days": 30,
+            "request_expiry_days": 0,
+        },
     )
     assert answer.status_code == 200 and "greater than or equal to 1" in answer.content.decode()
     ours.program.refresh_from_db()

@@ -7,6 +7,7 @@ import io
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from assessments.models import CCCReview, ReviewPeriod, Signature
 from curriculum.models import Program
@@ -47,8 +48,31 @@ def test_director_runs_a_review_and_the_fellow_sees_the_levels(demo, desktop):
     page.get_by_role("button", name="Save consensus levels").click()
     page.get_by_text("Saved the consensus levels.").wait_for()
 
+    # Levels are agreed at a meeting: none yet, then one without a quorum, then one with it.
     page.get_by_label("Your password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Finalise and sign").click()
+    expect(page.get_by_text("Record the committee meeting at which these levels")).to_be_visible()
+    packet = CCCReview.objects.get(period=year_end, fellow__user__email="fellow3@demo.test")
+    for present in (["Dr. James Okafor", "Dr. Priya Raman"], None):
+        desktop.goto(f"/programs/{program.pk}/ccc/periods/{year_end.pk}/meetings/new/")
+        page.get_by_label("Held on").fill(program.today().isoformat())
+        boxes = page.get_by_role("group", name="Members present").get_by_role("checkbox")
+        for index in range(boxes.count()):
+            box = boxes.nth(index)
+            if (
+                present is None
+                or page.locator(f"label[for='{box.get_attribute('id')}']").inner_text() in present
+            ):
+                box.check()
+        page.get_by_role("button", name="Record the meeting").click()
+        expect(page.get_by_text("The meeting is recorded.")).to_be_visible()
+        desktop.goto(packet.get_absolute_url())
+        page.get_by_label("Your password").fill(DEMO_PASSWORD)
+        page.get_by_role("button", name="Finalise and sign").click()
+        if present is not None:
+            expect(page.get_by_text("quorum is 3 members; 2 were present")).to_be_visible()
+            assert page.locator("#review-status").inner_text() != "Finalised"
+            desktop.screenshot("ccc-no-quorum-desktop")
     page.get_by_text("Finalised and signed").wait_for()
     assert page.locator("#review-status").inner_text() == "Finalised"
     review = CCCReview.objects.get(period=year_end, fellow__user__email="fellow3@demo.test")
@@ -59,7 +83,7 @@ def test_director_runs_a_review_and_the_fellow_sees_the_levels(demo, desktop):
     desktop.goto(year_end.get_absolute_url())
     assert "5 draft reviews are not in the export" in page.content()
     with page.expect_download() as download_info:
-        page.get_by_role("link", name="Export finalised levels (CSV)").click()
+        page.get_by_role("link", name="ADS entry worksheet (CSV)").click()
     rows = list(csv.reader(io.StringIO(Path(download_info.value.path()).read_text("utf-8"))))
     assert rows[0][:5] == ["Last name", "First name", "Email", "Program year", "PC1"]
     assert rows[1][:5] == ["Hassan", "Fatima", "fellow3@demo.test", "1", "3.5"]

@@ -102,7 +102,7 @@ def test_fellow_journey_on_a_phone(demo, phone):
     page.get_by_label("Guidance").select_option(label="Fluoroscopy")
     page.get_by_label("Performed").check()
     page.get_by_label("Supervising faculty").select_option(label="Dr. James Okafor")
-    page.get_by_label("Supervision level").select_option(label="Direct")
+    page.get_by_label("Supervision level").select_option(value="direct")
     page.get_by_label("Complication").select_option(label="None")
     page.get_by_label("Age band").select_option(label="40-64")
     page.get_by_label("Level", exact=True).fill("L4-L5")
@@ -297,16 +297,25 @@ def test_director_journey_on_a_desktop(demo, desktop):
     assert page.get_by_text("3 draft reviews are not in the export").is_visible()
     journey.step("ccc-period-after")
     with page.expect_download() as download_info:
-        page.get_by_role("link", name="Export finalised levels (CSV)").click()
+        page.get_by_role("link", name="ADS entry worksheet (CSV)").click()
     text = Path(download_info.value.path()).read_text("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
-    assert rows[0] == ["Last name", "First name", "Email", "Program year", *codes]
+    assert rows[0] == [
+        "Last name",
+        "First name",
+        "Email",
+        "Program year",
+        *codes,
+        "Committee meeting",
+        "Members present",
+    ]
     by_email = {row[2]: row for row in rows[1:]}
     assert set(by_email) == {"fellow1@demo.test", "fellow2@demo.test", "fellow3@demo.test"}
     hassan = dict(zip(rows[0], by_email["fellow3@demo.test"], strict=True))
     assert (hassan["Last name"], hassan["First name"]) == ("Hassan", "Fatima")
     assert hassan["PBLI2"] == "Not Yet Assessable"
     assert {hassan[code] for code in codes if code != "PBLI2"} == {"3.0", "3.5"}
+    assert "Dr. Maria Alvarez" in hassan["Members present"]  # who agreed the levels
 
     # The audit trail shows the finalisation (the page has no link in the app: by URL).
     desktop.goto(f"/programs/{program.pk}/audit/")

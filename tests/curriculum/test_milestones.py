@@ -147,7 +147,7 @@ def test_shipped_pain_medicine_set_is_valid_and_complete():
     assert subs["ICS2"].seed_domains == ("communication", "interdisciplinary")
     assert subs["SBP1"].seed_domains == ()
     assert all(sub.summary and len(sub.levels) == 5 for sub in subs.values())
-    assert "Graduation target" in subs["PC4"].levels[3]
+    assert "interventions independently" in subs["PC4"].levels[3]
 
 
 def test_yaml_errors_are_all_reported_with_their_location():

@@ -127,6 +127,13 @@ TARGETS = [
         "procedure type edit", Role.DIRECTOR, "procedures:procedure_type_edit", kwargs=("type_id",)
     ),
     FormTarget("procedure category create", Role.DIRECTOR, "procedures:procedure_category_create"),
+    FormTarget(
+        "procedure category edit",
+        Role.DIRECTOR,
+        "procedures:procedure_category_edit",
+        kwargs=("category_id",),
+    ),
+    FormTarget("procedure settings", Role.DIRECTOR, "procedures:procedure_settings"),
     FormTarget("procedure target", Role.DIRECTOR, "procedures:targets"),
     FormTarget("log entry create", Role.FELLOW, "procedures:entry_create"),
     FormTarget("log entry edit", Role.FELLOW, "procedures:entry_edit", kwargs=("entry_id",)),
@@ -366,6 +373,7 @@ def _build_world() -> dict:
         "deadline_id": deadline.pk,
         "membership_id": fellow.pk,
         "type_id": procedure_type.pk,
+        "category_id": procedure_type.category_id,
         "entry_id": entry.pk,
         "template_id": template.pk,
         "assessment_id": assessment.pk,

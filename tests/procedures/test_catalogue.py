@@ -34,8 +34,10 @@ DOMAIN_CATEGORIES = [
     "Neuromodulation",
     "Intrathecal drug delivery",
     "Vertebral",
+    "Minimally invasive spine",
     "Acute/regional",
 ]
+SHIPPED_TYPES = 49
 
 
 def new_type(actor, program, category, name="Cryoneurolysis", guidance=("ultrasound",)):
@@ -57,7 +59,7 @@ def test_default_catalogue_matches_the_domain_table():
     catalogue = default_catalogue()
     assert [c["name"] for c in catalogue] == DOMAIN_CATEGORIES
     types = {t["name"]: t for c in catalogue for t in c["types"]}
-    assert len(types) == sum(len(c["types"]) for c in catalogue) == 42
+    assert len(types) == sum(len(c["types"]) for c in catalogue) == SHIPPED_TYPES
     tfesi = types["Lumbar transforaminal epidural steroid injection"]
     assert tfesi == {
         "name": "Lumbar transforaminal epidural steroid injection",
@@ -85,23 +87,23 @@ def test_default_catalogue_matches_the_domain_table():
 
 
 def test_load_default_is_idempotent_and_ships_no_targets(ours):
-    assert catalogue_load_default(actor=ours.director, program=ours.program) == 42
+    assert catalogue_load_default(actor=ours.director, program=ours.program) == SHIPPED_TYPES
     categories = list(ProcedureCategory.objects.filter(program=ours.program))
     assert [c.name for c in categories] == DOMAIN_CATEGORIES
-    assert ProcedureType.objects.filter(program=ours.program).count() == 42
+    assert ProcedureType.objects.filter(program=ours.program).count() == SHIPPED_TYPES
     assert not ProcedureTarget.objects.exists()
 
     assert catalogue_load_default(actor=ours.director, program=ours.program) == 0
     assert catalogue_load_default(actor=None, program=ours.program) == 0
-    assert ProcedureType.objects.filter(program=ours.program).count() == 42
-    assert ProcedureCategory.objects.filter(program=ours.program).count() == 9
+    assert ProcedureType.objects.filter(program=ours.program).count() == SHIPPED_TYPES
+    assert ProcedureCategory.objects.filter(program=ours.program).count() == len(DOMAIN_CATEGORIES)
 
 
 def test_load_default_adds_only_what_is_missing_and_keeps_retired(ours):
     facet = ProcedureCategoryFactory(program=ours.program, name="Facet")
     own = ProcedureTypeFactory(program=ours.program, category=facet, name="Medial branch block")
     ProcedureType.objects.filter(pk=own.pk).update(is_active=False, allowed_guidance=["ct"])
-    assert catalogue_load_default(actor=None, program=ours.program) == 41
+    assert catalogue_load_default(actor=None, program=ours.program) == SHIPPED_TYPES - 1
     own.refresh_from_db()
     assert (own.is_active, own.allowed_guidance) == (False, ["ct"])
     assert ProcedureCategory.objects.filter(program=ours.program, name="Facet").count() == 1
@@ -113,7 +115,7 @@ def test_load_default_is_per_program_and_director_only(ours, theirs):
             catalogue_load_default(actor=actor, program=ours.program)
     assert not ProcedureType.objects.exists()
     catalogue_load_default(actor=ours.director, program=ours.program)
-    assert catalogue_load_default(actor=theirs.director, program=theirs.program) == 42
+    assert catalogue_load_default(actor=theirs.director, program=theirs.program) == SHIPPED_TYPES
 
 
 # --- Categories and types ---------------------------------------------------------------------
@@ -334,9 +336,12 @@ def test_selectors_are_scoped_to_active_members(ours, theirs):
     for user in (ours.director, ours.coordinator, ours.faculty, ours.fellow):
         categories = list(procedure_category_list(user=user, program=ours.program))
         assert [c.name for c in categories] == DOMAIN_CATEGORIES
-        assert sum(len(c.procedure_types.all()) for c in categories) == 42
-        assert procedure_type_list(user=user, program=ours.program).count() == 42
-        assert procedure_type_list(user=user, program=ours.program, active_only=True).count() == 41
+        assert sum(len(c.procedure_types.all()) for c in categories) == SHIPPED_TYPES
+        assert procedure_type_list(user=user, program=ours.program).count() == SHIPPED_TYPES
+        assert (
+            procedure_type_list(user=user, program=ours.program, active_only=True).count()
+            == SHIPPED_TYPES - 1
+        )
         assert list(target_list(user=user, program=ours.program)) == [target]
     for user in (theirs.director, theirs.fellow):
         assert not procedure_category_list(user=user, program=ours.program).exists()

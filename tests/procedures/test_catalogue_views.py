@@ -59,9 +59,9 @@ def test_director_loads_the_standard_catalogue_from_the_empty_page(client, ours)
     assert "Load the standard catalogue" in client.get(url("catalogue", ours.program)).text
     response = client.post(url("catalogue_load", ours.program))
     assert response.status_code == 302
-    assert ProcedureType.objects.filter(program=ours.program).count() == 42
+    assert ProcedureType.objects.filter(program=ours.program).count() == 49
     client.post(url("catalogue_load", ours.program))
-    assert ProcedureType.objects.filter(program=ours.program).count() == 42
+    assert ProcedureType.objects.filter(program=ours.program).count() == 49
     page = client.get(url("catalogue", ours.program)).text
     assert "Lumbar transforaminal epidural steroid injection" in page
 

@@ -227,7 +227,7 @@ def test_calendar_feed_is_private_revocable_and_only_own_deadlines(client, ours,
     assert response["Content-Type"].startswith("text/calendar")
     body = response.content.decode()
     assert body.startswith("BEGIN:VCALENDAR\r\n") and body.endswith("END:VCALENDAR\r\n")
-    assert f"UID:deadline-{s.final.pk}@fellowship" in body
+    assert f"UID:deadline-{s.final.pk}@testserver" in body
     assert f"DTSTART;VALUE=DATE:{s.final.due_date:%Y%m%d}" in body
     assert f"deadline-{other.pk}@" not in body  # someone else's final
     assert f"deadline-{s.ccc.pk}@" not in body  # program-wide: the staff's

@@ -139,7 +139,7 @@ def test_a_short_longitudinal_block_gets_its_end_evaluation_only(ours, year, enr
 
 
 def test_final_summative_before_the_expected_end(ours, year, enrolment):
-    Enrolment.objects.filter(pk=enrolment.pk).update(leave_days=10)
+    Enrolment.objects.filter(pk=enrolment.pk).update(leave_days=10, leave_extension_days=10)
     generate(year)
     final = Deadline.objects.get(key=f"final:{enrolment.pk}")
     # June 30 + 10 days of leave = July 10, less 30 days.

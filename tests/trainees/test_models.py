@@ -61,7 +61,7 @@ def test_enrolment_expected_end_date_moves_with_leave():
         start_date=datetime.date(2026, 7, 1), end_date=datetime.date(2027, 6, 30)
     )
     assert enrolment.expected_end_date == datetime.date(2027, 6, 30)
-    enrolment.leave_days = 14
+    enrolment.leave_extension_days = 14
     assert enrolment.expected_end_date == datetime.date(2027, 7, 14)
     assert str(enrolment) == f"{enrolment.membership.user} in {enrolment.cohort}"
     assert enrolment.get_absolute_url() == (
@@ -73,6 +73,7 @@ def test_enrolment_expected_end_date_moves_with_leave():
     "fields",
     [
         {"leave_days": -1},
+        {"undated_leave_days": -1},
         {"track_months": 18},
         {"status": "graduated"},
         {"end_date": datetime.date(2026, 6, 1)},

@@ -47,11 +47,10 @@ def test_pathway_is_saved_together_or_not_at_all(client, ours, enrolment):
     assert "Northwestern Anesthesiology" in edit  # the form opens with what is recorded
 
 
-def test_leave_of_absence_extends_the_end_date(client, ours, enrolment):
+def test_leave_of_absence_is_a_status_its_dates_are_periods(client, ours, enrolment):
     client.force_login(ours.coordinator)
-    missing = client.post(status_url(ours, enrolment), {"status": "leave"})
-    assert "needs its length in days" in missing.content.decode()
-    response = client.post(status_url(ours, enrolment), {"status": "leave", "leave_days": 14})
+    response = client.post(status_url(ours, enrolment), {"status": "leave"})
     assert response.status_code == 302
     enrolment.refresh_from_db()
-    assert enrolment.status == "leave" and enrolment.expected_end_date.isoformat() == "2027-07-14"
+    # the status alone moves nothing: leave periods do (tests/trainees/test_leave_periods.py)
+    assert enrolment.status == "leave" and enrolment.expected_end_date.isoformat() == "2027-06-30"

@@ -58,7 +58,7 @@ def test_leave_of_absence_extends_the_schedulable_period(ours, enrolment):
     # The year ends June 30: without leave, July is outside the fellow's period.
     with pytest.raises(ValidationError, match="within the fellow"):
         block(ours.director, enrolment, rotation, date(2027, 7, 1), date(2027, 7, 30))
-    Enrolment.objects.filter(pk=enrolment.pk).update(leave_days=30)
+    Enrolment.objects.filter(pk=enrolment.pk).update(leave_days=30, leave_extension_days=30)
     enrolment.refresh_from_db()
     created = block(ours.director, enrolment, rotation, date(2027, 7, 1), date(2027, 7, 30))
     assert (created.start_date, created.end_date) == (date(2027, 7, 1), date(2027, 7, 30))

@@ -74,7 +74,9 @@ def test_another_programs_cohort_is_404_even_under_our_program(client, ours, the
 
 def test_cohort_detail_shows_fellows_status_and_expected_end(client, ours, cohort):
     enrolment = Enrolment.objects.get()
-    Enrolment.objects.filter(pk=enrolment.pk).update(status="leave", leave_days=30)
+    Enrolment.objects.filter(pk=enrolment.pk).update(
+        status="leave", leave_days=30, leave_extension_days=30
+    )
     client.force_login(ours.coordinator)
     page = client.get(cohort.get_absolute_url()).content.decode()
     expected_end = enrolment.end_date + datetime.timedelta(days=30)

@@ -13,7 +13,14 @@ from django.core.files.base import ContentFile
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from assessments.models import AssessmentTemplate, Signature, SummativeEvaluation
+from assessments.models import (
+    AssessmentTemplate,
+    CCCReview,
+    CommitteeMeeting,
+    CompetencyCommittee,
+    Signature,
+    SummativeEvaluation,
+)
 from audit.services import audit_record
 from curriculum.models import LevelDescriptor, Membership
 from didactics.models import (
@@ -22,7 +29,7 @@ from didactics.models import (
     ObjectiveResource,
     SeriesKind,
 )
-from procedures.models import FavouriteProcedure, ProcedureEntryEvent
+from procedures.models import FavouriteProcedure, ProcedureEntryEvent, ProcedureSettings
 from procedures.services.log import entry_delete
 from reminders.models import (
     Delivery,
@@ -50,6 +57,7 @@ from tests.procedures.factories import ProcedureLogEntryFactory
 from tests.reminders import scenario
 from tests.reminders.factories import DeliveryFactory, ReminderFactory
 from tests.trainees.factories import MedicalEducationFactory, ResidencyFactory
+from trainees.models import LeavePeriod, LeavePolicy
 from transfer import records as program_records
 from transfer.records import (
     EXCLUDED,
@@ -192,6 +200,25 @@ def build_rich_program(people) -> None:
     Signature.objects.create(
         summative_evaluation=summative, signer=people.director, meaning="Final", **signature
     )
+
+    # The committee that agreed it, met with its members present; a leave policy and period;
+    # the program's procedure log settings.
+    committee = CompetencyCommittee.objects.create(program=program, quorum=2)
+    committee.members.set([faculty, Membership.objects.get(program=program, role=Role.DIRECTOR)])
+    meeting = CommitteeMeeting.objects.create(
+        period=review.period, held_on=review.period.ends_on, recorded_by=people.director
+    )
+    meeting.present.set(committee.members.all())
+    CCCReview.objects.filter(pk=review.pk).update(meeting=meeting)
+    LeavePolicy.objects.create(program=program, allowance_days=5)
+    enrolment = fellow.enrolments.order_by("pk").first()
+    LeavePeriod.objects.create(
+        enrolment=enrolment,
+        kind=LeavePeriod.Kind.MEDICAL,
+        start=enrolment.start_date,
+        end=enrolment.start_date + datetime.timedelta(days=2),
+    )
+    ProcedureSettings.objects.create(program=program, split_pediatric_age_bands=True)
 
     # Evaluators: an open request besides the answered one, with a rating.
     RequestFactory(program=program, fellow=fellow, template=template)

@@ -44,7 +44,7 @@ from tests.trainees.factories import (
     EnrolmentFactory,
     ScheduleBlockFactory,
 )
-from trainees.models import Deadline
+from trainees.models import Deadline, LeavePeriod
 
 Role = Membership.Role
 SIDES = ("mine", "other", "foreign")
@@ -73,6 +73,12 @@ def _program_side(people: ProgramPeople, fellow_user, faculty_user, shared: dict
     faculty = _membership(people, faculty_user)
     enrolment = EnrolmentFactory(cohort=shared["cohort"], membership=fellow)
     block = ScheduleBlockFactory(enrolment=enrolment, rotation=shared["rotation"])
+    leave = LeavePeriod.objects.create(
+        enrolment=enrolment,
+        kind=LeavePeriod.Kind.VACATION,
+        start=enrolment.start_date,
+        end=enrolment.start_date + datetime.timedelta(days=4),
+    )
     entry = ProcedureLogEntryFactory(
         program=program,
         fellow=fellow,
@@ -114,6 +120,7 @@ def _program_side(people: ProgramPeople, fellow_user, faculty_user, shared: dict
         "membership_id": fellow.pk,
         "enrolment_id": enrolment.pk,
         "block_id": block.pk,
+        "leave_id": leave.pk,
         "entry_id": entry.pk,
         "assessment_id": signed.pk,
         "review_id": review.pk,
@@ -181,6 +188,7 @@ def _shared_ids(shared: dict) -> dict:
         "period_id": shared["period"].pk,
         "rotation_id": shared["rotation"].pk,
         "type_id": shared["procedure_type"].pk,
+        "category_id": shared["procedure_type"].category_id,
         "target_id": shared["target"].pk,
         "invitation_id": shared["invitation"].pk,
         "objective_id": shared["objective"].pk,

@@ -16,8 +16,6 @@ from .pathway import enforce_manager
 
 Status = Enrolment.Status
 
-# Longitudinal experiences are evaluated at least every 3 months (DOMAIN: evaluations).
-LONGITUDINAL_EVALUATION_MONTHS = 3
 # The year-end CCC review is due this many days before the academic year ends.
 YEAR_END_CCC_LEAD_DAYS = 30
 MIDYEAR_CCC_DAY = 15
@@ -62,17 +60,18 @@ def _ccc_plan(academic_year: AcademicYear) -> list[_PlannedDeadline]:
     ]
 
 
-def _block_evaluation_periods(block: ScheduleBlock) -> list[datetime.date]:
-    """The last day of each evaluated period: the block's end, and for a longitudinal
-    rotation also the end of every 3 months before it (a 12-month block gives 4)."""
-    if not block.rotation.is_longitudinal:
-        return [block.end_date]
+def block_evaluation_periods(block: ScheduleBlock, interval_months: int) -> list[datetime.date]:
+    """The last day of each evaluated period of a block: its end, and for an experience longer
+    than ``interval_months`` (block or longitudinal) also the end of every interval before it
+    (a 12-month block gives 4 with the usual 3). ACGME Common Program Requirements V.A.1.b).(1):
+    evaluation at the end of each rotation and, for rotations longer than three months, at least
+    every three months; the interval is the program's ``evaluation_interval_months``."""
     period_ends = []
     step = 1
     while True:
-        period_end = add_months(
-            block.start_date, LONGITUDINAL_EVALUATION_MONTHS * step
-        ) - datetime.timedelta(days=1)
+        period_end = add_months(block.start_date, interval_months * step) - datetime.timedelta(
+            days=1
+        )
         if period_end >= block.end_date:
             break
         period_ends.append(period_end)
@@ -80,35 +79,41 @@ def _block_evaluation_periods(block: ScheduleBlock) -> list[datetime.date]:
     return [*period_ends, block.end_date]
 
 
+def block_evaluation_keys(block: ScheduleBlock, period_ends: list[datetime.date]) -> list[str]:
+    """The calendar key of each period's evaluation deadline, in the order of ``period_ends``.
+
+    A longitudinal rotation numbers its periods (``rotation-eval:<block>:<n>``, as it always
+    has); any other block keeps ``rotation-eval:<block>`` for its end and names each interim
+    deadline by its day (``rotation-eval:<block>:<YYYY-MM-DD>``), so the keys of existing
+    deadlines never change."""
+    if block.rotation.is_longitudinal:
+        return [f"rotation-eval:{block.pk}:{n}" for n in range(1, len(period_ends) + 1)]
+    interim = [f"rotation-eval:{block.pk}:{day.isoformat()}" for day in period_ends[:-1]]
+    return [*interim, f"rotation-eval:{block.pk}"]
+
+
 def _rotation_plan(program: Program, block: ScheduleBlock) -> list[_PlannedDeadline]:
     due_after = datetime.timedelta(days=program.evaluation_due_days)
     fellow = block.enrolment.membership.user.display_name
-    title = f"{block.rotation.name} evaluation - {fellow}"
     kind = Deadline.Kind.ROTATION_EVALUATION
-    period_ends = _block_evaluation_periods(block)
-    if not block.rotation.is_longitudinal:
-        return [
-            _PlannedDeadline(
-                f"rotation-eval:{block.pk}",
-                kind,
-                title,
-                block.end_date + due_after,
-                block.enrolment,
-                block,
-            )
-        ]
+    period_ends = block_evaluation_periods(block, program.evaluation_interval_months)
+    keys = block_evaluation_keys(block, period_ends)
     total = len(period_ends)
-    return [
-        _PlannedDeadline(
-            f"rotation-eval:{block.pk}:{number}",
-            kind,
-            f"{block.rotation.name} evaluation {number} of {total} - {fellow}",
-            period_end + due_after,
-            block.enrolment,
-            block,
+    planned = []
+    for number, (key, period_end) in enumerate(zip(keys, period_ends, strict=True), start=1):
+        if block.rotation.is_longitudinal:
+            title = f"{block.rotation.name} evaluation {number} of {total} - {fellow}"
+        elif number < total:
+            title = (
+                f"{block.rotation.name} interim ({program.evaluation_interval_months}-month) "
+                f"evaluation {number} of {total} - {fellow}"
+            )
+        else:
+            title = f"{block.rotation.name} evaluation - {fellow}"
+        planned.append(
+            _PlannedDeadline(key, kind, title, period_end + due_after, block.enrolment, block)
         )
-        for number, period_end in enumerate(period_ends, start=1)
-    ]
+    return planned
 
 
 def _final_plan(program: Program, enrolment: Enrolment) -> _PlannedDeadline:

@@ -107,43 +107,34 @@ def enrolment_create(
     return enrolment
 
 
-def enrolment_set_status(
-    *, actor, enrolment: Enrolment, status: str, leave_days: int | None = None
-) -> Enrolment:
-    """Move an enrolment to ``status``.
+def enrolment_set_status(*, actor, enrolment: Enrolment, status: str) -> Enrolment:
+    """Move an enrolment to ``status``. Completed and withdrawn are final.
 
-    A leave of absence needs its length in days, which is added to any earlier leave and so
-    extends the expected end date. Completed and withdrawn are final.
+    A leave of absence is only a status here: its dates are leave periods
+    (``trainees.services.leave``), which move the expected end date.
     """
     program = enrolment.cohort.program
     enforce_manager(actor, program)
     if status not in Status.values:
         raise ValidationError({"status": f"{status!r} is not an enrolment status."})
-    if status == Status.LEAVE:
-        if leave_days is None or leave_days < 1:
-            raise ValidationError({"leave_days": "A leave of absence needs its length in days."})
-    elif leave_days is not None:
-        raise ValidationError({"leave_days": "Days of leave go only with a leave of absence."})
     with transaction.atomic():
         enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
         if enrolment.status in Enrolment.FINAL_STATUSES:
             raise ValidationError(
                 {"status": f"This enrolment is already {enrolment.get_status_display().lower()}."}
             )
-        if status == enrolment.status and status != Status.LEAVE:
+        if status == enrolment.status:
             return enrolment
-        before = field_values(enrolment, ["status", "leave_days"])
+        before = field_values(enrolment, ["status"])
         enrolment.status = status
-        if status == Status.LEAVE:
-            enrolment.leave_days += leave_days
         enrolment.full_clean()
-        enrolment.save(update_fields=["status", "leave_days", "updated_at"])
+        enrolment.save(update_fields=["status", "updated_at"])
         audit_record(
             actor=actor,
             action="enrolment.status",
             obj=enrolment,
             program=program,
-            changes=changes_between(before, field_values(enrolment, ["status", "leave_days"])),
+            changes=changes_between(before, field_values(enrolment, ["status"])),
         )
     return enrolment
 

@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.views.decorators.http import require_POST
 
 from core.forms import add_service_errors
 from core.htmx import render_page_or_partial
@@ -13,7 +14,15 @@ from core.once import once_per_submit
 from curriculum.access import program_for
 from curriculum.models import Membership
 
-from ..forms import AcademicYearForm, CohortForm, EnrolmentForm, EnrolmentStatusForm, PathwayForm
+from ..forms import (
+    AcademicYearForm,
+    CohortForm,
+    EnrolmentForm,
+    EnrolmentStatusForm,
+    LeavePeriodForm,
+    LeavePolicyForm,
+    PathwayForm,
+)
 from ..permissions import can_manage_pathway
 from ..selectors import (
     academic_year_list,
@@ -23,7 +32,9 @@ from ..selectors import (
     fellow_membership_list,
     fellowable_membership_list,
     managed_enrolment_list,
+    managed_leave_period_list,
 )
+from ..services import leave as leave_services
 from ..services import pathway as services
 
 COHORT_PAGE_SIZE = 50
@@ -215,7 +226,7 @@ def pathway_edit(request: HttpRequest, program_id: int, membership_id: int) -> H
 
 
 def enrolment_status(request: HttpRequest, program_id: int, enrolment_id: int) -> HttpResponse:
-    """Record a leave of absence (which extends the end date), completion or withdrawal."""
+    """Record a leave of absence (its dates are leave periods), completion or withdrawal."""
     program = program_for(request.user, program_id, roles=Membership.STAFF_ROLES)
     enrolment = get_object_or_404(
         managed_enrolment_list(user=request.user, program=program), pk=enrolment_id
@@ -238,3 +249,99 @@ def enrolment_status(request: HttpRequest, program_id: int, enrolment_id: int) -
             return redirect(back_url)
     title = f"Status of {enrolment.membership.user} in {enrolment.cohort.name}"
     return form_page(request, program=program, form=form, title=title, back_url=back_url)
+
+
+# --- Leave periods ----------------------------------------------------------------------------
+
+
+def _leave_done(request, enrolment, text: str) -> HttpResponse:
+    enrolment.refresh_from_db(fields=["leave_days", "leave_extension_days"])
+    messages.success(
+        request,
+        f"{enrolment.membership.user}: {text}; expected end "
+        f"{enrolment.expected_end_date:%b %d, %Y}.",
+    )
+    return redirect(f"{enrolment.get_absolute_url()}#leave-heading")
+
+
+@once_per_submit
+def leave_period_create(request: HttpRequest, program_id: int, enrolment_id: int) -> HttpResponse:
+    """The director or coordinator records a dated leave of absence."""
+    program = program_for(request.user, program_id, roles=Membership.STAFF_ROLES)
+    enrolment = get_object_or_404(
+        managed_enrolment_list(user=request.user, program=program), pk=enrolment_id
+    )
+    form = LeavePeriodForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            period = leave_services.leave_period_add(
+                actor=request.user, enrolment=enrolment, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            return _leave_done(request, enrolment, f"{period} added")
+    title = f"Leave of {enrolment.membership.user} in {enrolment.cohort.name}"
+    back_url = enrolment.get_absolute_url()
+    return form_page(request, program=program, form=form, title=title, back_url=back_url)
+
+
+def leave_period_edit(request: HttpRequest, program_id: int, leave_id: int) -> HttpResponse:
+    program = program_for(request.user, program_id, roles=Membership.STAFF_ROLES)
+    period = get_object_or_404(
+        managed_leave_period_list(user=request.user, program=program), pk=leave_id
+    )
+    enrolment = period.enrolment
+    form = LeavePeriodForm(
+        request.POST or None,
+        initial={f: getattr(period, f) for f in ("kind", "start", "end", "note")},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            period = leave_services.leave_period_update(
+                actor=request.user, enrolment=enrolment, period=period, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            return _leave_done(request, enrolment, f"{period} saved")
+    title = f"Leave of {enrolment.membership.user}: {period}"
+    back_url = enrolment.get_absolute_url()
+    return form_page(request, program=program, form=form, title=title, back_url=back_url)
+
+
+@require_POST
+def leave_period_delete(request: HttpRequest, program_id: int, leave_id: int) -> HttpResponse:
+    program = program_for(request.user, program_id, roles=Membership.STAFF_ROLES)
+    period = get_object_or_404(
+        managed_leave_period_list(user=request.user, program=program), pk=leave_id
+    )
+    enrolment = period.enrolment
+    leave_services.leave_period_remove(actor=request.user, enrolment=enrolment, period=period)
+    return _leave_done(request, enrolment, f"{period} removed")
+
+
+def leave_policy(request: HttpRequest, program_id: int) -> HttpResponse:
+    """The program's leave policy: the allowance that does not extend training; saving it
+    recomputes every fellow's expected end."""
+    program = program_for(request.user, program_id, roles=Membership.STAFF_ROLES)
+    policy = leave_services.leave_policy_get(program=program)
+    form = LeavePolicyForm(
+        request.POST or None,
+        initial={
+            "allowance_days": policy.allowance_days,
+            "vacation_counts": policy.vacation_counts,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            leave_services.leave_policy_update(
+                actor=request.user, program=program, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Leave policy saved; expected end dates follow it.")
+            return redirect("dashboard:program_settings", program_id=program.pk)
+    back_url = reverse("dashboard:program_settings", kwargs={"program_id": program.pk})
+    return form_page(request, program=program, form=form, title="Leave policy", back_url=back_url)
