@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from core.csv import csv_response
@@ -27,10 +28,11 @@ from .forms import (
     SummativeForm,
     initial_levels,
 )
-from .models import CCCReview, ConsensusLevel
+from .models import CCCReview, ConsensusLevel, SummativeEvaluation
 from .permissions import (
     can_finalise_ccc,
     can_manage_ccc,
+    can_read_summatives,
     can_record_levels,
     can_view_ccc,
     can_write_summative,
@@ -46,7 +48,7 @@ from .selectors.ccc import (
     review_period_list,
 )
 from .selectors.committee import period_meetings
-from .selectors.summative import summative_fellow_get
+from .selectors.summative import summative_fellow_get, summative_fellow_list
 from .selectors.trajectory import milestone_fellow_list
 from .selectors.unscoped import milestone_set_subcompetencies, period_milestone_set
 from .services import ccc as ccc_services
@@ -386,11 +388,56 @@ def ccc_finalise(request: HttpRequest, program_id: int, review_id: int) -> HttpR
 # --- Final summative evaluation ------------------------------------------------------------------
 
 
+def _summative_id(request: HttpRequest) -> int | None:
+    raw = request.GET.get("summative")
+    if raw is None:
+        return None
+    if not raw.isdigit():
+        raise Http404("No such page.")
+    return int(raw)
+
+
+def _summative_action(request: HttpRequest, program, fellow, evaluation) -> HttpResponse:
+    """Start an annual evaluation, or amend a signed one; then open it."""
+    action = request.POST.get("action")
+    try:
+        if action == "amend" and evaluation is not None:
+            evaluation = summative_services.summative_amend(
+                actor=request.user, evaluation=evaluation
+            )
+            messages.success(request, "Amendment started: edit it, then sign it.")
+        elif action == "start_annual":
+            years = {str(year.pk): year for year in summative_services.annual_years(fellow)}
+            year = years.get(request.POST.get("academic_year", ""))
+            if year is None:
+                raise ValidationError("Choose an academic year of the fellow's training.")
+            evaluation = summative_services.summative_annual_start(
+                actor=request.user, fellow=fellow, academic_year=year
+            )
+        else:
+            raise Http404("No such page.")
+    except (PermissionDenied, ValidationError) as exc:
+        _service_error(request, exc)
+    return redirect(
+        evaluation.get_absolute_url()
+        if evaluation is not None
+        else reverse(
+            "assessments:summative_detail",
+            kwargs={"program_id": program.pk, "membership_id": fellow.pk},
+        )
+    )
+
+
 def summative_detail(request: HttpRequest, program_id: int, membership_id: int) -> HttpResponse:
-    """The director writes and signs it; the coordinator reads it; the fellow reads their own
-    once it is signed (before that their page says it is not shared yet)."""
+    """A fellow's summative evaluation: the final one, or (``?summative=<id>``) an annual one or
+    an amendment. The director writes, signs, amends and starts annual ones; the coordinator
+    reads them; the fellow reads their own once signed (before that the page says it is not
+    shared yet)."""
     program = program_for(request.user, program_id)
-    found = summative_fellow_get(user=request.user, program=program, membership_id=membership_id)
+    summative_id = _summative_id(request)
+    found = summative_fellow_get(
+        user=request.user, program=program, membership_id=membership_id, summative_id=summative_id
+    )
     is_self_waiting = False
     if found is None:
         # The fellow's own page before signing: nothing about any draft is shown.
@@ -399,14 +446,22 @@ def summative_detail(request: HttpRequest, program_id: int, membership_id: int) 
             .filter(pk=membership_id, user=request.user)
             .first()
         )
-        if fellow is None or not has_program_role(request.user, program, [Role.FELLOW]):
+        if (
+            summative_id is not None
+            or fellow is None
+            or not has_program_role(request.user, program, [Role.FELLOW])
+        ):
             raise Http404("No such page.")
         found, is_self_waiting = (fellow, None), True
     fellow, evaluation = found
     can_write = not is_self_waiting and can_write_summative(request.user, program)
+    action = request.POST.get("action") if request.method == "POST" else None
+    if can_write and action in ("amend", "start_annual"):
+        return _summative_action(request, program, fellow, evaluation)
     editable = can_write and (evaluation is None or not evaluation.is_signed)
     if request.method == "POST" and not editable:
         raise Http404("No such page.")
+    is_final = evaluation is None or evaluation.is_final
     uses_totp = _uses_totp(request.user) if editable else False
     form = sign_form = None
     if editable:
@@ -417,7 +472,7 @@ def summative_detail(request: HttpRequest, program_id: int, membership_id: int) 
                 "narrative": evaluation.narrative,
                 "practices_independently": "" if value is None else ("yes" if value else "no"),
             }
-        form = SummativeForm(request.POST or None, initial=initial)
+        form = SummativeForm(request.POST or None, initial=initial, is_final=is_final)
         sign_form = SignForm(request.POST or None, uses_totp=uses_totp)
     if request.method == "POST" and form.is_valid() and sign_form.is_valid():
         sign = request.POST.get("action") == "sign"
@@ -426,8 +481,9 @@ def summative_detail(request: HttpRequest, program_id: int, membership_id: int) 
                 evaluation = summative_services.summative_save_draft(
                     actor=request.user,
                     fellow=fellow,
+                    evaluation=evaluation,
                     narrative=form.cleaned_data["narrative"],
-                    practices_independently=form.cleaned_data["practices_independently"],
+                    practices_independently=form.cleaned_data.get("practices_independently"),
                 )
                 if sign:
                     summative_services.summative_sign(
@@ -435,31 +491,68 @@ def summative_detail(request: HttpRequest, program_id: int, membership_id: int) 
                         evaluation=evaluation,
                         password=sign_form.cleaned_data.get("password") or None,
                         totp_code=sign_form.cleaned_data.get("totp_code") or None,
+                        override_reason=form.cleaned_data["override_reason"],
                     )
         except PermissionDenied as exc:
             _service_error(request, exc)
         except ValidationError as exc:
             add_service_errors(sign_form if _is_identity_error(exc) else form, exc)
+            # The draft saved in the rolled-back transaction is not there: reload it.
+            found = summative_fellow_get(
+                user=request.user,
+                program=program,
+                membership_id=fellow.pk,
+                summative_id=summative_id,
+            )
+            evaluation = found[1] if found else None
         else:
             if sign:
                 messages.success(request, f"Signed and shared with {fellow.user.display_name}.")
             else:
                 messages.success(request, "Draft saved.")
-            return redirect(
-                "assessments:summative_detail", program_id=program.pk, membership_id=fellow.pk
-            )
+            return redirect(evaluation.get_absolute_url())
+    shown = None if is_self_waiting else evaluation
+    staff = not is_self_waiting and can_read_summatives(request.user, program)
+    snapshot = refusal = None
+    if shown is not None and shown.is_signed:
+        snapshot = shown.snapshot
+    elif staff:
+        draft = shown or SummativeEvaluation(
+            program=program, fellow=fellow, kind=SummativeEvaluation.Kind.FINAL
+        )
+        snapshot = summative_services.summative_snapshot(actor=request.user, evaluation=draft)
+        refusal = summative_services.year_end_refusal(draft)
+    evaluations = (
+        []
+        if is_self_waiting
+        else list(summative_fellow_list(user=request.user, program=program, fellow=fellow))
+    )
+    corrected_by = shown.amendments.all().first() if shown else None
+    if corrected_by is not None and not (staff or corrected_by.is_signed):
+        corrected_by = None
+    annual_choices = []
+    if can_write:
+        started = {e.academic_year_id for e in evaluations if not e.is_final and not e.amends_id}
+        annual_choices = [
+            year for year in summative_services.annual_years(fellow) if year.pk not in started
+        ]
     context = {
         "program": program,
         "fellow": fellow,
-        "evaluation": None if is_self_waiting else evaluation,
+        "evaluation": shown,
+        "is_final": is_final,
         "is_self": fellow.user_id == request.user.pk,
         "is_self_waiting": is_self_waiting,
         "editable": editable,
+        "can_write": can_write,
         "form": form,
         "sign_form": sign_form,
-        "signatures": list(evaluation.signatures.all())
-        if evaluation and not is_self_waiting
-        else [],
+        "signatures": list(shown.signatures.all()) if shown else [],
+        "corrected_by": corrected_by,
+        "snapshot": snapshot,
+        "refusal": refusal,
+        "evaluations": evaluations,
+        "annual_choices": annual_choices,
         "meaning": SUMMATIVE_SIGNATURE_MEANING,
     }
     return render(request, "assessments/summative_detail.html", context)

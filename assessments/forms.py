@@ -427,12 +427,27 @@ class SummativeForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 10}),
         help_text="The fellow's performance during the program and readiness for practice.",
     )
+    # ACGME Common Program Requirements V.A.2: the final evaluation verifies the fellow is ready
+    # to enter autonomous practice (the current wording; the column keeps its older name).
     practices_independently = forms.TypedChoiceField(
-        label="Has the fellow demonstrated sufficient competence to enter practice without "
-        "direct supervision?",
+        label="Ready to enter autonomous practice: has the fellow demonstrated the knowledge, "
+        "skills and behaviours necessary to enter autonomous practice?",
         choices=[("", "Not decided yet"), ("yes", "Yes"), ("no", "No")],
         coerce=lambda value: {"yes": True, "no": False}.get(value),
         empty_value=None,
         required=False,
         widget=forms.RadioSelect,
     )
+    override_reason = forms.CharField(
+        label="Reason for signing before the year-end CCC review is finalised",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Only when signing before the review: stored with the evaluation and audited.",
+    )
+
+    def __init__(self, *args, is_final: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not is_final:
+            del self.fields["practices_independently"]
+            self.fields["narrative"].help_text = "The fellow's performance during the year."

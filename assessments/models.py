@@ -447,26 +447,69 @@ class ConsensusLevel(TimeStampedModel):
 
 
 class SummativeEvaluation(TimeStampedModel):
-    """The director's final summative evaluation of a fellow, signed and then shared with them."""
+    """The director's summative evaluation of a fellow, signed and then shared with them.
+
+    ACGME Common Program Requirements V.A.1.d (a summative evaluation every year: ``annual``, one
+    per academic year, for fellows in tracks longer than one year) and V.A.2 (the final
+    evaluation at completion, verifying the fellow can enter autonomous practice: ``final``, one
+    per fellow). A signed evaluation is never edited: ``amends`` links the signed correction.
+    """
+
+    # Text fields deliberately not screened for patient identifiers (core.fields), and why.
+    SCREENING_EXEMPT = {"snapshot": "assembled by the app from screened fields and figures"}
 
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
         SIGNED = "signed", "Signed and shared"
 
+    class Kind(models.TextChoices):
+        ANNUAL = "annual", "Annual summative evaluation"
+        FINAL = "final", "Final summative evaluation"
+
+    # The version of the signed content (``assessments.seals.summative_content``). Rows signed
+    # before kinds, snapshots and amendments existed are 1 and keep hashing exactly as then.
+    CONTENT_VERSION = 2
+
     program = models.ForeignKey(
         Program, on_delete=models.PROTECT, related_name="summative_evaluations"
     )
-    fellow = models.OneToOneField(
-        Membership, on_delete=models.PROTECT, related_name="summative_evaluation"
+    fellow = models.ForeignKey(
+        Membership, on_delete=models.PROTECT, related_name="summative_evaluations"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.FINAL)
+    academic_year = models.ForeignKey(
+        "trainees.AcademicYear",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="summative_evaluations",
+        help_text="The year an annual evaluation covers (empty on older final evaluations).",
+    )
+    amends = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="amendments"
     )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="summative_evaluations"
     )
     narrative = ScreenedTextField(blank=True)
+    # The column keeps its old name: signatures made before the relabel seal its value.
     practices_independently = models.BooleanField(
+        "ready to enter autonomous practice",
         null=True,
-        help_text="Has the fellow shown the competence to practise without direct supervision?",
+        help_text="Has the fellow demonstrated the knowledge, skills and behaviours necessary to "
+        "enter autonomous practice? (final evaluation only)",
     )
+    snapshot = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="CCC levels, procedure totals against targets, leave and training dates, as "
+        "they stood when the evaluation was signed (part of the signed content).",
+    )
+    override_reason = ScreenedTextField(
+        blank=True,
+        help_text="Why the director signed before the year-end CCC review was finalised.",
+    )
+    content_version = models.PositiveSmallIntegerField(default=CONTENT_VERSION)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
     signed_at = models.DateTimeField(null=True, blank=True)
 
@@ -476,20 +519,50 @@ class SummativeEvaluation(TimeStampedModel):
                 condition=Q(status="draft") | Q(status="signed", signed_at__isnull=False),
                 name="assessments_summative_signed_has_time",
             ),
+            models.CheckConstraint(
+                condition=Q(kind__in=["annual", "final"]),
+                name="assessments_summative_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="final") | Q(academic_year__isnull=False),
+                name="assessments_summative_annual_has_year",
+            ),
+            models.UniqueConstraint(
+                fields=["fellow"],
+                condition=Q(kind="final", amends__isnull=True),
+                name="assessments_summative_one_final_per_fellow",
+            ),
+            models.UniqueConstraint(
+                fields=["fellow", "academic_year"],
+                condition=Q(kind="annual", amends__isnull=True),
+                name="assessments_summative_one_annual_per_year",
+            ),
+            models.UniqueConstraint(
+                fields=["amends"], name="assessments_summative_one_amendment_each"
+            ),
         ]
 
     def __str__(self) -> str:
+        if self.kind == self.Kind.ANNUAL and self.academic_year_id:
+            return f"Annual summative evaluation {self.academic_year} of {self.fellow.user}"
         return f"Final summative evaluation of {self.fellow.user}"
 
     def get_absolute_url(self) -> str:
-        return reverse(
+        url = reverse(
             "assessments:summative_detail",
             kwargs={"program_id": self.program_id, "membership_id": self.fellow_id},
         )
+        if self.kind == self.Kind.FINAL and self.amends_id is None:
+            return url
+        return f"{url}?summative={self.pk}"
 
     @property
     def is_signed(self) -> bool:
         return self.status == self.Status.SIGNED
+
+    @property
+    def is_final(self) -> bool:
+        return self.kind == self.Kind.FINAL
 
 
 class Signature(TimeStampedModel):

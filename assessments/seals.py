@@ -46,6 +46,11 @@ def _rating_value(rating) -> str:
     return f"{Decimal(str(rating.level)):.1f}"
 
 
+def sealed_level(level) -> str:
+    """How a rating or consensus level reads in signed content ("3.0", "not yet assessable")."""
+    return _rating_value(level)
+
+
 def assessment_content(assessment: Assessment) -> dict:
     """The signed content: who, about whom, on which form, when, what was written and rated.
 
@@ -78,9 +83,17 @@ CCC_SIGNATURE_MEANING = (
     "consensus milestone levels for this fellow in this review period, reached on the evidence "
     "in the packet."
 )
-SUMMATIVE_SIGNATURE_MEANING = (
+# What final summative evaluations signed before annual evaluations existed attest to: kept so
+# those signatures still verify. Never change the text.
+SUMMATIVE_SIGNATURE_MEANING_V1 = (
     "I attest, as program director, that this final summative evaluation is my judgement of the "
     "fellow's performance and readiness for autonomous practice."
+)
+# Annual (ACGME Common Program Requirements V.A.1.d) and final (V.A.2) evaluations alike.
+SUMMATIVE_SIGNATURE_MEANING = (
+    "I attest, as program director, that this summative evaluation is my judgement of the "
+    "fellow's performance and, in a final evaluation, of their readiness to enter autonomous "
+    "practice."
 )
 
 
@@ -115,8 +128,14 @@ def ccc_review_content(review) -> dict:
 
 
 def summative_content(evaluation) -> dict:
-    """The signed content of a final summative evaluation."""
-    return {
+    """The signed content of a summative evaluation.
+
+    Version 1 (every evaluation signed before annual evaluations, snapshots and amendments) is
+    kept exactly as it was, so those signatures still verify; version 2 adds the kind, the year,
+    the amended evaluation, the snapshot (CCC levels, procedure totals, leave, training dates)
+    and the director's reason for signing before the year-end review, if any.
+    """
+    content = {
         "version": 1,
         "kind": "summative_evaluation",
         "program": {"id": evaluation.program_id},
@@ -124,6 +143,17 @@ def summative_content(evaluation) -> dict:
         "author": evaluation.author_id,
         "narrative": evaluation.narrative,
         "practices_independently": evaluation.practices_independently,
+    }
+    if evaluation.content_version == 1:
+        return content
+    return {
+        **content,
+        "version": 2,
+        "summative_kind": evaluation.kind,
+        "academic_year": evaluation.academic_year_id,
+        "amends": evaluation.amends_id,
+        "snapshot": evaluation.snapshot,
+        "override_reason": evaluation.override_reason,
     }
 
 
@@ -143,7 +173,7 @@ def content_hash(content: dict) -> str:
 MEANINGS = {
     "assessment": (SIGNATURE_MEANING,),
     "ccc_review": (CCC_SIGNATURE_MEANING,),
-    "summative_evaluation": (SUMMATIVE_SIGNATURE_MEANING,),
+    "summative_evaluation": (SUMMATIVE_SIGNATURE_MEANING_V1, SUMMATIVE_SIGNATURE_MEANING),
 }
 
 

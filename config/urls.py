@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("reminders.urls")),
     path("", include("didactics.urls")),
     path("", include("evaluators.urls")),
+    path("", include("boards.urls")),
     path("", include("dashboard.urls")),
     path("", include("audit.urls")),
     path("accounts/", include("allauth.urls")),

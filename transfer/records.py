@@ -102,6 +102,8 @@ EXPORTED: dict[str, str] = {
     "evaluators.ExternalEvaluationRequest": BY_PROGRAM,
     "evaluators.ExternalEvaluation": BY_PROGRAM,
     "evaluators.ExternalRating": BY_PROGRAM,
+    "boards.AbaFellowReport": BY_PROGRAM,
+    "boards.BoardSignature": BY_PROGRAM,
     "audit.AuditEvent": "the program's audit trail (events naming the program)",
 }
 

@@ -52,6 +52,7 @@ LOCAL_APPS = [
     "reminders",
     "didactics",
     "evaluators",
+    "boards",
     "dashboard",
     "audit",
     "transfer",

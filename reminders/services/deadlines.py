@@ -25,6 +25,7 @@ def deadline_candidates(contexts, now, size) -> Iterator[list[Candidate]]:
     )
     signed_summative = SummativeEvaluation.objects.filter(
         fellow_id=OuterRef("enrolment__membership_id"),
+        kind=SummativeEvaluation.Kind.FINAL,
         status=SummativeEvaluation.Status.SIGNED,
     )
     deadlines = (

@@ -172,7 +172,9 @@ def test_a_changed_summative_meaning_is_reported(ours):
     evaluation = summative_save_draft(
         actor=ours.director, fellow=fellow, narrative="Ready.", practices_independently=True
     )
-    signature = summative_sign(actor=ours.director, evaluation=evaluation, password=PASSWORD)
+    signature = summative_sign(
+        actor=ours.director, evaluation=evaluation, password=PASSWORD, override_reason="Early."
+    )
     assert signature_verify_all() == []
     Signature.objects.filter(pk=signature.pk).update(meaning=SIGNATURE_MEANING)
     assert SEAL_BROKEN in _problem_for(signature).reasons
@@ -309,6 +311,7 @@ def test_the_migration_keeps_existing_signatures_on_scheme_1_and_gives_them_thei
         practices_independently=True,
         status=SummativeEvaluation.Status.SIGNED,
         signed_at=assessment.signed_at,
+        content_version=1,  # what a row from before 0009 reads as
     )
     before = [("assessments", "0003_ccc_packet_snapshot")]
     executor = MigrationExecutor(connection)

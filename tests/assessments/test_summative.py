@@ -19,6 +19,9 @@ from tests.trainees.factories import FellowMembershipFactory
 
 Role = Membership.Role
 NARRATIVE = "Dr. Howe has demonstrated the knowledge and skill to practise independently."
+# These tests have no CCC review: they sign with the director's override (tested on its own in
+# test_summative_requirements.py, with and without a finalised year-end review).
+EARLY = "Leaving early for a family emergency; the committee has agreed."
 
 
 @pytest.fixture
@@ -34,7 +37,9 @@ def _signed(ours, fellow):
     evaluation = summative_save_draft(
         actor=ours.director, fellow=fellow, narrative=NARRATIVE, practices_independently=True
     )
-    signature = summative_sign(actor=ours.director, evaluation=evaluation, password=PASSWORD)
+    signature = summative_sign(
+        actor=ours.director, evaluation=evaluation, password=PASSWORD, override_reason=EARLY
+    )
     evaluation.refresh_from_db()
     return evaluation, signature
 
@@ -50,7 +55,9 @@ def test_director_drafts_then_signs(ours, fellow):
         actor=ours.director, fellow=fellow, narrative=NARRATIVE, practices_independently=True
     )
     assert again.pk == evaluation.pk and SummativeEvaluation.objects.count() == 1
-    signature = summative_sign(actor=ours.director, evaluation=again, password=PASSWORD)
+    signature = summative_sign(
+        actor=ours.director, evaluation=again, password=PASSWORD, override_reason=EARLY
+    )
     again.refresh_from_db()
     assert again.is_signed and again.signed_at
     assert signature.meaning == SUMMATIVE_SIGNATURE_MEANING
@@ -70,12 +77,18 @@ def test_signing_needs_narrative_decision_and_password(ours, fellow):
     )
     with pytest.raises(ValidationError) as error:
         summative_sign(actor=ours.director, evaluation=evaluation, password=PASSWORD)
-    assert set(error.value.message_dict) == {"narrative", "practices_independently"}
+    assert set(error.value.message_dict) == {
+        "narrative",
+        "practices_independently",
+        "override_reason",
+    }
     summative_save_draft(
         actor=ours.director, fellow=fellow, narrative=NARRATIVE, practices_independently=False
     )
     with pytest.raises(ValidationError, match="not correct"):
-        summative_sign(actor=ours.director, evaluation=evaluation, password="wrong")
+        summative_sign(
+            actor=ours.director, evaluation=evaluation, password="wrong", override_reason=EARLY
+        )
     assert not Signature.objects.exists()
 
 
@@ -142,7 +155,12 @@ def test_fellow_reads_it_once_signed_and_no_other_fellow_ever(client, ours, fell
 
 def test_director_saves_and_signs_from_the_page(client, ours, fellow):
     client.force_login(ours.director)
-    data = {"narrative": NARRATIVE, "practices_independently": "yes", "password": "wrong"}
+    data = {
+        "narrative": NARRATIVE,
+        "practices_independently": "yes",
+        "password": "wrong",
+        "override_reason": EARLY,
+    }
     response = client.post(path(ours, fellow), {**data, "action": "save"})
     assert response.status_code == 302
     assert SummativeEvaluation.objects.get().narrative == NARRATIVE

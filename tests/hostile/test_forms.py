@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 
 from assessments.models import AssessmentTemplate
 from assessments.services.ccc import ccc_levels_record
+from boards.models import AbaFellowReport
 from curriculum.models import Membership
 from didactics.services import checkin as didactics_services
 from evaluators.models import EvaluatorRole
@@ -62,6 +63,7 @@ APPS = (
     "didactics",
     "evaluators",
     "reminders",
+    "boards",
     "audit",
 )
 # Every table of the project's apps (m2m link tables too): a refused form may change none of them.
@@ -209,6 +211,17 @@ TARGETS = [
             "action": st.sampled_from(["save", "sign", "sign", "", None, "delete"]),
         },
         max_new_rows=2,  # the evaluation, its signature; an audit event for each step
+    ),
+    # boards (ABA reports): grades and comments, then the signature
+    FormTarget("aba report edit", Role.DIRECTOR, "boards:report_detail", kwargs=("report_id",)),
+    FormTarget(
+        "aba report sign",
+        Role.DIRECTOR,
+        "boards:report_detail",
+        "boards:report_sign",
+        kwargs=("report_id",),
+        fields=_password,
+        max_new_rows=1,  # the signature; the report is updated
     ),
     # didactics
     FormTarget("series create", Role.COORDINATOR, "didactics:series_create"),
@@ -364,7 +377,9 @@ def _build_world() -> dict:
     multi_source_template(program)
     RequestFactory(program=program, fellow=fellow, token="hostile-professional-token")
     RequestFactory(program=program, fellow=fellow, token="hostile-patient-token", patient=True)
+    aba_report = AbaFellowReport.objects.create(program=program, fellow=fellow, period=ccc.midyear)
     return {
+        "report_id": aba_report.pk,
         "people": people,
         "program_id": program.pk,
         "rotation_id": rotation.pk,

@@ -22,6 +22,7 @@ from assessments.models import (
     SummativeEvaluation,
 )
 from audit.services import audit_record
+from boards.models import AbaFellowReport, BoardSignature
 from curriculum.models import LevelDescriptor, Membership
 from didactics.models import (
     AttendanceRequirement,
@@ -219,6 +220,25 @@ def build_rich_program(people) -> None:
         end=enrolment.start_date + datetime.timedelta(days=2),
     )
     ProcedureSettings.objects.create(program=program, split_pediatric_age_bands=True)
+
+    # Boards: the ABA report of the CCC review's period, signed.
+    aba = AbaFellowReport.objects.create(
+        program=program,
+        fellow=fellow,
+        period=review.period,
+        ccc_review=review,
+        status=AbaFellowReport.Status.SIGNED,
+        signed_at=now,
+        signed_by=people.director,
+    )
+    BoardSignature.objects.create(
+        report=aba,
+        program=program,
+        signer=people.director,
+        meaning="ABA",
+        seal="b" * 64,
+        **signature,
+    )
 
     # Evaluators: an open request besides the answered one, with a rating.
     RequestFactory(program=program, fellow=fellow, template=template)

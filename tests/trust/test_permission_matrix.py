@@ -185,6 +185,13 @@ MATRIX: dict[str, Route] = {
     "evaluators:request_revoke": Route(allow={"fellow": MINE, "director": ANY}, method="post"),
     "evaluators:my_evidence": Route(allow=FELLOW),
     "evaluators:fellow_evidence": Route(allow=TEACHERS),
+    # boards (ABA semiannual reports)
+    "boards:report_list": Route(allow=STAFF),
+    "boards:reports_draft": Route(allow=DIRECTOR, method="post"),
+    "boards:report_export": Route(allow=STAFF),
+    "boards:report_print": Route(allow=STAFF),
+    "boards:report_detail": Route(allow=STAFF),
+    "boards:report_sign": Route(allow=DIRECTOR, method="post"),
     # dashboard
     "dashboard:cohort_dashboard": Route(allow=STAFF),
     "dashboard:panel_export": Route(allow=STAFF, extra={"panel": "deadlines"}),

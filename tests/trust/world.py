@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from accounts.models import Invitation
 from assessments.models import Assessment, CCCReview, ReviewPeriod
+from boards.models import AbaFellowReport
 from curriculum.models import Membership
 from curriculum.services import milestone_set_load_default
 from procedures.models import ProcedureLogEntry
@@ -100,6 +101,9 @@ def _program_side(people: ProgramPeople, fellow_user, faculty_user, shared: dict
         status=CCCReview.Status.FINALISED,
         finalised_at=timezone.now(),
     )
+    aba_report = AbaFellowReport.objects.create(
+        program=program, fellow=fellow, period=shared["period"], ccc_review=review
+    )
     deadline = Deadline.objects.create(
         program=program,
         academic_year=shared["cohort"].academic_year,
@@ -124,6 +128,7 @@ def _program_side(people: ProgramPeople, fellow_user, faculty_user, shared: dict
         "entry_id": entry.pk,
         "assessment_id": signed.pk,
         "review_id": review.pk,
+        "report_id": aba_report.pk,
         "deadline_id": deadline.pk,
     }
 

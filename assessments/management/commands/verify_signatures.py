@@ -1,7 +1,9 @@
 """``manage.py verify_signatures``: check every stored signature and every program's chain.
 
 Covers all three kinds of signed record: assessments, finalised CCC reviews and final summative
-evaluations (``assessments.services.signatures.verify.signature_verify_all``). ``--seal`` first
+evaluations (``assessments.services.signatures.verify.signature_verify_all``), and the records
+other apps sign their own way and declare (``signature_check`` on their AppConfig: the ABA
+reports of ``boards``). ``--seal`` first
 seals the older, hash-only (scheme 1) signatures that still verify into scheme 2; running it
 again is harmless.
 
@@ -13,7 +15,9 @@ from its end.
 
 import datetime
 
+from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.module_loading import import_string
 
 from assessments.models import Signature
 from assessments.services.signatures.legacy import signature_seal_legacy
@@ -74,11 +78,24 @@ class Command(BaseCommand):
                 f"{unsealed} older signatures are checked by hash only: seal them with "
                 "`manage.py verify_signatures --seal`."
             )
-        if not problems:
+        lines = [describe(problem) for problem in problems]
+        for label, other_checked, other_problems in other_signature_checks():
+            self.stdout.write(f"{label}: checked {other_checked}.")
+            checked += other_checked
+            lines += other_problems
+        if not lines:
             self.stdout.write(self.style.SUCCESS(f"Checked {checked} signatures: all match."))
             return
-        for problem in problems:
-            self.stdout.write(describe(problem))
+        for line in lines:
+            self.stdout.write(line)
         raise CommandError(
-            f"Checked {checked} signatures: {len(problems)} problem(s) found (listed above)."
+            f"Checked {checked} signatures: {len(lines)} problem(s) found (listed above)."
         )
+
+
+def other_signature_checks():
+    """Apps above this one that sign records their own way declare ``signature_check`` on their
+    AppConfig: a dotted path to a function returning (what, how many checked, problems)."""
+    for config in apps.get_app_configs():
+        if path := getattr(config, "signature_check", None):
+            yield import_string(path)()
