@@ -53,6 +53,7 @@ LOCAL_APPS = [
     "didactics",
     "evaluators",
     "boards",
+    "workhours",
     "dashboard",
     "audit",
     "transfer",
