@@ -37,7 +37,7 @@ from .permissions import (
     can_view_ccc,
     can_write_summative,
 )
-from .seals import CCC_SIGNATURE_MEANING, SUMMATIVE_SIGNATURE_MEANING
+from .seals import CCC_SIGNATURE_MEANING, SUMMATIVE_SIGNATURE_MEANING, uses_totp
 from .selectors.ccc import (
     ccc_export_rows,
     ccc_packet_build,
@@ -62,12 +62,6 @@ PERIOD_PAGE_SIZE = 20
 def _service_error(request: HttpRequest, exc: Exception) -> None:
     text = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
     messages.error(request, text)
-
-
-def _uses_totp(user) -> bool:
-    from allauth.mfa.models import Authenticator
-
-    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
 
 
 def _period(request: HttpRequest, program, period_id: int):
@@ -274,7 +268,7 @@ def _packet_context(request: HttpRequest, program, review: CCCReview, form=None,
             initial[f"level_{sub_id}"] = suggestion.value
         form = ConsensusForm(initial=initial, subcompetencies=subcompetencies)
     if can_finalise and sign_form is None:
-        sign_form = SignForm(uses_totp=_uses_totp(user))
+        sign_form = SignForm(uses_totp=uses_totp(user))
     fields = dict(form.level_fields()) if form is not None else {}
     fields_by_id = {sub.pk: field for sub, field in fields.items()}
     rows = [
@@ -359,7 +353,7 @@ def ccc_finalise(request: HttpRequest, program_id: int, review_id: int) -> HttpR
     """The director signs the review (identity re-confirmed); it becomes read-only."""
     program = program_for(request.user, program_id, roles=[Role.DIRECTOR])
     review = _review(request, program, review_id)
-    sign_form = SignForm(request.POST, uses_totp=_uses_totp(request.user))
+    sign_form = SignForm(request.POST, uses_totp=uses_totp(request.user))
     if sign_form.is_valid():
         try:
             ccc_services.ccc_review_finalise(
@@ -462,7 +456,7 @@ def summative_detail(request: HttpRequest, program_id: int, membership_id: int) 
     if request.method == "POST" and not editable:
         raise Http404("No such page.")
     is_final = evaluation is None or evaluation.is_final
-    uses_totp = _uses_totp(request.user) if editable else False
+    signs_with_totp = uses_totp(request.user) if editable else False
     form = sign_form = None
     if editable:
         initial = {}
@@ -473,7 +467,7 @@ def summative_detail(request: HttpRequest, program_id: int, membership_id: int) 
                 "practices_independently": "" if value is None else ("yes" if value else "no"),
             }
         form = SummativeForm(request.POST or None, initial=initial, is_final=is_final)
-        sign_form = SignForm(request.POST or None, uses_totp=uses_totp)
+        sign_form = SignForm(request.POST or None, uses_totp=signs_with_totp)
     if request.method == "POST" and form.is_valid() and sign_form.is_valid():
         sign = request.POST.get("action") == "sign"
         try:

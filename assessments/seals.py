@@ -210,6 +210,12 @@ def _totp_authenticator(user):
     return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
 
 
+def uses_totp(user) -> bool:
+    """Whether ``user`` signs with an authenticator code (else with their password): what a
+    signing form asks for."""
+    return _totp_authenticator(user) is not None
+
+
 SIGNING_ATTEMPTS_LIMIT = 5
 SIGNING_ATTEMPTS_WINDOW = 15 * 60  # seconds
 

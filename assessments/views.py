@@ -40,7 +40,7 @@ from .permissions import (
     can_fill,
     can_see_all_assessments,
 )
-from .seals import SIGNATURE_MEANING
+from .seals import SIGNATURE_MEANING, uses_totp
 from .selectors import inbox
 from .selectors.forms import requestable_template_list, template_list
 from .selectors.trajectory import milestone_fellow_list, milestone_trajectory, narratives_received
@@ -58,12 +58,6 @@ STAFF_PAGE_SIZE = 50
 def _service_error(request: HttpRequest, exc: Exception) -> None:
     text = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
     messages.error(request, text)
-
-
-def _uses_totp(user) -> bool:
-    from allauth.mfa.models import Authenticator
-
-    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
 
 
 # --- Forms (templates) ---------------------------------------------------------------------------
@@ -253,13 +247,13 @@ def assessment_fill(request: HttpRequest, program_id: int, assessment_id: int) -
     prefetch_related_objects(
         subcompetencies, Prefetch("levels", queryset=LevelDescriptor.objects.order_by("level"))
     )
-    uses_totp = _uses_totp(request.user)
+    signs_with_totp = uses_totp(request.user)
     initial = {"narrative": assessment.narrative, **initial_ratings(assessment)}
     form = FillForm(
         request.POST or None,
         initial=initial,
         subcompetencies=subcompetencies,
-        uses_totp=uses_totp,
+        uses_totp=signs_with_totp,
     )
     if request.method == "POST" and form.is_valid():
         sign = request.POST.get("action") == "sign"
@@ -297,7 +291,7 @@ def assessment_fill(request: HttpRequest, program_id: int, assessment_id: int) -
         "program": program,
         "assessment": assessment,
         "form": form,
-        "uses_totp": uses_totp,
+        "uses_totp": signs_with_totp,
         "meaning": SIGNATURE_MEANING,
     }
     return render(request, "assessments/assessment_fill.html", context)

@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from assessments.seals import uses_totp
 from core.csv import csv_response
 from core.forms import add_service_errors
 from curriculum.access import program_for
@@ -20,12 +21,6 @@ from .seals import ABA_REPORT_MEANING
 from .selectors import aba_report_list, report_period_list, report_signatures
 
 Role = Membership.Role
-
-
-def _uses_totp(user) -> bool:
-    from allauth.mfa.models import Authenticator
-
-    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
 
 
 def _period(request, program, period_id: int):
@@ -73,13 +68,13 @@ def reports_draft(request: HttpRequest, program_id: int, period_id: int) -> Http
 
 def _detail_context(request, program, report, form=None, sign_form=None) -> dict:
     can_write = can_write_aba_reports(request.user, program) and not report.is_signed
-    uses_totp = _uses_totp(request.user) if can_write else False
+    signs_with_totp = uses_totp(request.user) if can_write else False
     return {
         "program": program,
         "report": report,
         "period": report.period,
         "form": form or (AbaReportForm.for_report(report) if can_write else None),
-        "sign_form": sign_form or (SignForm(uses_totp=uses_totp) if can_write else None),
+        "sign_form": sign_form or (SignForm(uses_totp=signs_with_totp) if can_write else None),
         "can_write": can_write,
         "signatures": report_signatures(report=report),
         "meaning": ABA_REPORT_MEANING,
@@ -121,7 +116,7 @@ def report_sign(request: HttpRequest, program_id: int, report_id: int) -> HttpRe
     """The director signs the report (password or authenticator code re-entered)."""
     program = program_for(request.user, program_id, roles=[Role.DIRECTOR])
     report = _report(request, program, report_id)
-    sign_form = SignForm(request.POST, uses_totp=_uses_totp(request.user))
+    sign_form = SignForm(request.POST, uses_totp=uses_totp(request.user))
     if sign_form.is_valid():
         try:
             services.aba_report_sign(
