@@ -3,19 +3,12 @@ assessor of a new request or a returned draft, the fellow of a signed, declined 
 request, the committee of packets waiting for levels. Called inside the service's transaction.
 """
 
-from django.utils import timezone
-
-from core.notices import Notice, NoticeKind, notify
+from core.notices import Notice, NoticeKind, notify, occurrence_key
 from curriculum.models import Membership
 
 from .models import Assessment, ReviewPeriod
 
 Kind = NoticeKind
-
-
-def _moment() -> str:
-    """A key that tells one occurrence of a repeatable event from the next (20 characters)."""
-    return timezone.now().strftime("%Y%m%d%H%M%S%f")[:20]
 
 
 def _about(assessment: Assessment, recipient_id: int, kind: NoticeKind, subject: str, key: str):
@@ -59,7 +52,7 @@ def request_made(assessment: Assessment) -> None:
 def returned(assessment: Assessment) -> None:
     """The assessor has work again; the fellow hears why their assessment is delayed."""
     form, fellow, assessor = _names(assessment)
-    key = _moment()
+    key = occurrence_key()
     notify(
         [
             _about(
@@ -91,7 +84,7 @@ def signed(assessment: Assessment) -> None:
                 assessment.fellow.user_id,
                 Kind.ASSESSMENT_SIGNED,
                 f"{assessor} signed your {form}: read and acknowledge it",
-                _moment(),
+                occurrence_key(),
             )
         ]
     )
@@ -155,7 +148,7 @@ def packets_waiting(period: ReviewPeriod, count: int) -> None:
             object_id=period.pk,
             subject=subject,
             url_path=period.get_absolute_url(),
-            key=_moment(),
+            key=occurrence_key(),
         )
         for user_id in set(members)
     )

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from django.core.exceptions import ImproperlyConfigured
+from django.utils import timezone
 
 
 class NoticeKind(StrEnum):
@@ -38,6 +39,12 @@ class Notice:
     key: str  # tells repeats apart (a second return of the same entry), at most 20 characters
     # Email it now whatever the person's digest preference (a coordinator's "send now").
     immediate: bool = False
+
+
+def occurrence_key() -> str:
+    """A ``key`` telling one occurrence of a repeatable event (a second return of the same entry)
+    from the next: the moment, to the microsecond, in 20 characters."""
+    return timezone.now().strftime("%Y%m%d%H%M%S%f")[:20]
 
 
 _record: Callable[[list[Notice]], int] | None = None

@@ -1,9 +1,8 @@
 """What the procedure log tells the fellow when work lands on them (``core.notices``)."""
 
 from django.urls import reverse
-from django.utils import timezone
 
-from core.notices import Notice, NoticeKind, notify
+from core.notices import Notice, NoticeKind, notify, occurrence_key
 
 from .models import ProcedureLogEntry
 
@@ -27,7 +26,7 @@ def entry_returned(entry: ProcedureLogEntry, *, returned_by: str) -> None:
                     kwargs={"program_id": entry.program_id, "entry_id": entry.pk},
                 ),
                 # A second return after a correction is a second notice.
-                key=timezone.now().strftime("%Y%m%d%H%M%S%f")[:20],
+                key=occurrence_key(),
             )
         ]
     )
