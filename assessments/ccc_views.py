@@ -236,12 +236,9 @@ def _packet_committee(review: CCCReview) -> dict:
     committee = committee_services.committee_for(review.period.program)
     meeting = review.period.meetings.prefetch_related("present__user").first()
     if meeting is not None:
-        members = set(committee.members.values_list("pk", flat=True)) if committee.pk else set()
         context |= {
             "latest_meeting": meeting,
-            "latest_meeting_present": [
-                m.user.display_name for m in meeting.present.all() if m.pk in members
-            ],
+            "latest_meeting_present": committee_services.members_present(meeting, committee),
             "quorum_problem": committee_services.quorum_problem(meeting, committee)
             if committee.pk
             else "no committee",

@@ -34,7 +34,7 @@ from ..permissions import can_finalise_ccc, can_manage_ccc, can_record_levels
 from ..seals import confirm_identity
 from ..selectors.ccc import LevelSuggestion, ccc_packet_build, packet_suggestions
 from ..selectors.unscoped import milestone_set_subcompetencies, period_milestone_set
-from .committee import committee_for, quorum_problem
+from .committee import committee_for, members_present, quorum_problem
 from .signatures.store import signature_add
 from .workflow import NA_FORM_VALUE, parse_rating
 
@@ -316,11 +316,10 @@ def _agreeing_meeting(review: CCCReview):
 
 def committee_record(meeting: CommitteeMeeting, committee: CompetencyCommittee) -> dict:
     """Who took part, for the packet snapshot: the meeting, its members present, the quorum."""
-    members = set(committee.members.values_list("pk", flat=True))
     return {
         "meeting": meeting.held_on.isoformat(),
         "quorum": committee.quorum,
-        "present": sorted(m.user.display_name for m in meeting.present.all() if m.pk in members),
+        "present": members_present(meeting, committee),
     }
 
 

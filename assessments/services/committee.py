@@ -113,9 +113,16 @@ def committee_meeting_record(
     return meeting
 
 
+def members_present(meeting: CommitteeMeeting, committee: CompetencyCommittee) -> list[str]:
+    """The names of the committee's members present at ``meeting``, sorted: only members count
+    towards the quorum (someone present who has since left the committee does not)."""
+    members = set(committee.members.values_list("pk", flat=True)) if committee.pk else set()
+    return sorted(m.user.display_name for m in meeting.present.all() if m.pk in members)
+
+
 def quorum_problem(meeting: CommitteeMeeting, committee: CompetencyCommittee) -> str:
     """Why levels agreed at ``meeting`` cannot be finalised (no quorum), or ""."""
-    present = meeting.present.filter(pk__in=committee.members.values("pk")).count()
+    present = len(members_present(meeting, committee))
     if present < committee.quorum:
         return (
             f"The committee's quorum is {committee.quorum} members; {present} "
