@@ -59,6 +59,17 @@ class Program(TimeStampedModel):
         validators=[MinValueValidator(1), MaxValueValidator(90)],
         help_text="A fellow's request nobody has started is withdrawn after this many days.",
     )
+    # Fewer answers than this and a result could point at who gave it; 3 is the floor for the
+    # same reason, so a program can only raise it.
+    confidential_minimum_answers = models.PositiveSmallIntegerField(
+        "Minimum answers before confidential results show",
+        default=3,
+        validators=[MinValueValidator(3), MaxValueValidator(50)],
+        help_text=(
+            "Fellows' confidential evaluations show in aggregate only once at least this many "
+            "answers exist and the collection window has closed."
+        ),
+    )
     require_mfa_for_staff = models.BooleanField(
         "Require two-factor sign-in for directors and faculty",
         default=False,

@@ -32,7 +32,11 @@ from .assessments import demo_assessments_seed
 from .didactics import demo_didactics_seed
 from .evaluators import demo_evaluators_seed
 from .people import DEMO_INSTITUTION, DEMO_PASSWORD, DEMO_PEOPLE, DEMO_PROGRAM_NAME, DEMO_TIMEZONE
+from .portfolio import demo_portfolio_seed
 from .procedures import demo_procedures_seed
+from .program_evaluation import demo_program_evaluation_seed
+from .surveys import demo_surveys_seed
+from .workhours import demo_work_hours_seed
 
 D = Rotation.Discipline
 # name, grid short name, discipline, site, longitudinal, subcompetencies it mainly serves
@@ -185,6 +189,10 @@ def demo_program_seed() -> SeedResult:
             _seed_training_year(program)
         demo_evaluators_seed(program=program)
         demo_didactics_seed(program=program)
+        demo_work_hours_seed(program=program)
+        demo_surveys_seed(program=program)
+        demo_portfolio_seed(program=program)
+        demo_program_evaluation_seed(program=program)
     return SeedResult(program, users_created, memberships_created)
 
 

@@ -98,6 +98,8 @@ class Kind(models.TextChoices):
     TARGETS_BEHIND = "targets_behind", "Behind procedure targets"
     ACKNOWLEDGEMENT_PENDING = "acknowledgement_pending", "Assessment waiting for acknowledgement"
     SELF_ASSESSMENT_PENDING = "self_assessment_pending", "Self-assessment to complete"
+    WORK_HOURS_UNLOGGED = "work_hours_unlogged", "Work hours not logged for a week"
+    CONFIDENTIAL_EVALUATION_DUE = "confidential_due", "Confidential evaluation to complete"
     # Told at once, when work lands on someone (core.notices), rather than found by the sweep.
     ASSESSMENT_REQUESTED = NoticeKind.ASSESSMENT_REQUESTED.value, "Assessment requested of you"
     ASSESSMENT_RETURNED = NoticeKind.ASSESSMENT_RETURNED.value, "Assessment returned for changes"
@@ -321,6 +323,8 @@ class Reminder(TimeStampedModel):
         PROCEDURE_ENTRY = "procedure_entry", "Procedure log entry"
         FELLOW = "fellow", "Fellow"
         REVIEW_PERIOD = "review_period", "Committee review period"
+        WORK_WEEK = "work_week", "Work-hour week"
+        CONFIDENTIAL_EVALUATION = "confidential", "Confidential evaluation"
 
     Kind = Kind
 

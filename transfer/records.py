@@ -105,6 +105,10 @@ EXPORTED: dict[str, str] = {
     "boards.AbaFellowReport": BY_PROGRAM,
     "boards.BoardSignature": BY_PROGRAM,
     "audit.AuditEvent": "the program's audit trail (events naming the program)",
+    # workhours (helper section)
+    # surveys (helper section)
+    # portfolio (helper section)
+    # program_evaluation (helper section)
 }
 
 EXCLUDED: dict[str, str] = {

@@ -38,8 +38,10 @@ from .deadlines import deadline_candidates
 from .handover import deliveries_enqueue_due
 from .ledger import attach_digests, attach_immediate, ledger_write
 from .retries import deliveries_retry_recent_failures
+from .surveys import confidential_evaluation_candidates
 from .targets import target_candidates
 from .verification import verification_candidates
+from .workhours import work_hour_candidates
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,8 @@ SOURCES = (
     acknowledgement_candidates,
     verification_candidates,
     target_candidates,
+    work_hour_candidates,
+    confidential_evaluation_candidates,
 )
 
 

@@ -54,10 +54,14 @@ from tests.didactics.factories import (
     TeacherFactory,
 )
 from tests.evaluators.factories import EvaluationFactory, ExternalRatingFactory, RequestFactory
+from tests.portfolio.rich import build_rich_rows as portfolio_rows
 from tests.procedures.factories import ProcedureLogEntryFactory
+from tests.program_evaluation.rich import build_rich_rows as program_evaluation_rows
 from tests.reminders import scenario
 from tests.reminders.factories import DeliveryFactory, ReminderFactory
+from tests.surveys.rich import build_rich_rows as surveys_rows
 from tests.trainees.factories import MedicalEducationFactory, ResidencyFactory
+from tests.workhours.rich import build_rich_rows as workhours_rows
 from trainees.models import LeavePeriod, LeavePolicy
 from transfer import records as program_records
 from transfer.records import (
@@ -324,6 +328,10 @@ def build_rich_program(people) -> None:
     ProgressFactory(
         objective=objective, fellow=fellow, confirmed_by=people.faculty, confirmed_at=now
     )
+
+    # The newer apps build their own rows (tests/<app>/rich.py).
+    for build_rows in (workhours_rows, surveys_rows, portfolio_rows, program_evaluation_rows):
+        build_rows(people, built)
 
     # Audit: a change recorded the usual way.
     audit_record(actor=coordinator.user, action="program.note", obj=program)

@@ -97,3 +97,13 @@ def ask(
             response = getattr(client, spec.method)(url, data)
         transaction.set_rollback(True)
     return url, response
+
+
+# Who may open a route: our roles mapped to the sides whose objects they may open.
+ANY = frozenset({"mine", "other"})  # own objects and other fellows' objects of the program
+MINE = frozenset({"mine"})  # only the user's own (or, for faculty, the ones they assess)
+STAFF = {"coordinator": ANY, "director": ANY}
+TEACHERS = {"faculty": ANY, **STAFF}
+DIRECTOR = {"director": ANY}
+FELLOW = {"fellow": ANY}
+MEMBERS = {"fellow": ANY, **TEACHERS}

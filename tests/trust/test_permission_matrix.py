@@ -16,16 +16,26 @@ from django.utils import timezone
 from curriculum.models import Program
 from tests.conftest import assert_nothing_changed
 from tests.curriculum.factories import ProgramFactory
-from tests.trust.matrix import OUR_ROLES, PRINCIPALS, THEIR_ROLES, Route, all_routes, ask
+from tests.portfolio.routes import ROUTES as PORTFOLIO_ROUTES
+from tests.program_evaluation.routes import ROUTES as PROGRAM_EVALUATION_ROUTES
+from tests.surveys.routes import ROUTES as SURVEYS_ROUTES
+from tests.trust.matrix import (
+    ANY,
+    DIRECTOR,
+    FELLOW,
+    MEMBERS,
+    MINE,
+    OUR_ROLES,
+    PRINCIPALS,
+    STAFF,
+    TEACHERS,
+    THEIR_ROLES,
+    Route,
+    all_routes,
+    ask,
+)
 from tests.trust.world import build_world
-
-ANY = frozenset({"mine", "other"})  # own objects and other fellows' objects of the program
-MINE = frozenset({"mine"})  # only the user's own (or, for faculty, the ones they assess)
-STAFF = {"coordinator": ANY, "director": ANY}
-TEACHERS = {"faculty": ANY, **STAFF}
-DIRECTOR = {"director": ANY}
-FELLOW = {"fellow": ANY}
-MEMBERS = {"fellow": ANY, **TEACHERS}
+from tests.workhours.routes import ROUTES as WORKHOURS_ROUTES
 
 # Pages that need no sign-in; they are tried with a forged token and must not answer with data.
 PUBLIC = {
@@ -198,6 +208,11 @@ MATRIX: dict[str, Route] = {
     # audit
     "audit:event_list": Route(allow=DIRECTOR),
     "audit:event_export": Route(allow=DIRECTOR),
+    # The newer apps keep their rows beside their tests (tests/<app>/routes.py).
+    **WORKHOURS_ROUTES,
+    **SURVEYS_ROUTES,
+    **PORTFOLIO_ROUTES,
+    **PROGRAM_EVALUATION_ROUTES,
 }
 
 OBJECT_KWARGS_IGNORED = {"program_id"}

@@ -33,18 +33,22 @@ from tests.didactics.factories import (
     TeacherFactory,
 )
 from tests.evaluators.factories import RequestFactory
+from tests.portfolio import world as portfolio_world
 from tests.procedures.factories import (
     ProcedureLogEntryFactory,
     ProcedureTargetFactory,
     ProcedureTypeFactory,
 )
+from tests.program_evaluation import world as program_evaluation_world
 from tests.reminders.factories import ReminderFactory
+from tests.surveys import world as surveys_world
 from tests.trainees.factories import (
     AcademicYearFactory,
     CohortFactory,
     EnrolmentFactory,
     ScheduleBlockFactory,
 )
+from tests.workhours import world as workhours_world
 from trainees.models import Deadline, LeavePeriod
 
 Role = Membership.Role
@@ -115,7 +119,10 @@ def _program_side(people: ProgramPeople, fellow_user, faculty_user, shared: dict
     progress = ProgressFactory(objective=shared["objective"], fellow=fellow)
     external = RequestFactory(program=program, fellow=fellow, requested_by=fellow_user)
     reminder = ReminderFactory(program=program, recipient=fellow_user)
-    return {
+    newer = {}
+    for app_world in (workhours_world, surveys_world, portfolio_world, program_evaluation_world):
+        newer |= app_world.side_ids(people, fellow, faculty, shared)
+    return newer | {
         "program_id": program.pk,
         "progress_id": progress.pk,
         "request_id": external.pk,

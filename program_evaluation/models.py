@@ -1,0 +1,1 @@
+"""The annual program evaluation held by the Program Evaluation Committee."""

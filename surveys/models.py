@@ -1,0 +1,2 @@
+"""Fellows' confidential evaluations of faculty, rotations and the program: answers kept
+apart from who gave them."""

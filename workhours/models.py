@@ -1,0 +1,1 @@
+"""Clinical and educational work hours: the ACGME rules, computed per fellow."""
