@@ -1,13 +1,10 @@
 """The director's read-only view of the audit trail, with filters and a CSV export."""
 
-import csv
-
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
-from django.utils.http import content_disposition_header
 
-from core.csv import spreadsheet_safe
+from core.csv import csv_streaming_response
 from curriculum.access import program_for
 from curriculum.models import Membership
 
@@ -54,41 +51,30 @@ def audit_event_list_view(request: HttpRequest, program_id: int) -> HttpResponse
     )
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 def audit_event_export(request: HttpRequest, program_id: int) -> StreamingHttpResponse:
     """Every matching event as CSV, streamed: the trail of a busy program can be long."""
     program, _, events = _filtered_events(request, program_id)
-    writer = csv.writer(_Echo())
-
-    def rows():
-        yield writer.writerow((f"when ({program.timezone})", *EXPORT_HEADER))
-        for event in events.iterator(chunk_size=2000):
-            yield writer.writerow(
-                spreadsheet_safe(value)
-                for value in (
-                    program.localtime(event.created_at).isoformat(),  # with its offset
-                    event.actor.email if event.actor else "system",
-                    event.action,
-                    event.object_type,
-                    event.object_id,
-                    event.object_repr,
-                    _changes_text(event.changes),
-                    event.request_id,
-                    event.request_method,
-                    event.request_path,
-                    event.ip_address or "",
-                )
-            )
-
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = content_disposition_header(
-        as_attachment=True, filename=f"audit-trail-program-{program.pk}.csv"
+    rows = (
+        (
+            program.localtime(event.created_at).isoformat(),  # with its offset
+            event.actor.email if event.actor else "system",
+            event.action,
+            event.object_type,
+            event.object_id,
+            event.object_repr,
+            _changes_text(event.changes),
+            event.request_id,
+            event.request_method,
+            event.request_path,
+            event.ip_address or "",
+        )
+        for event in events.iterator(chunk_size=2000)
     )
-    return response
+    return csv_streaming_response(
+        f"audit-trail-program-{program.pk}.csv",
+        (f"when ({program.timezone})", *EXPORT_HEADER),
+        rows,
+    )
 
 
 def _changes_text(changes) -> str:

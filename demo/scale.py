@@ -42,6 +42,8 @@ from curriculum.services import milestone_set_load_default, program_create
 from procedures.models import ProcedureCategory, ProcedureLogEntry, ProcedureType
 from procedures.services.catalogue import catalogue_load_default, target_set
 from trainees.models import AcademicYear, Cohort, Deadline, Enrolment
+from workhours.models import Kind as ShiftKind
+from workhours.models import Shift
 
 from .assessments import DEMO_TEMPLATES, NARRATIVES
 from .procedures import CERVICAL_LEVELS, COMMON, DEMO_TARGETS, LEVELS, NOTES
@@ -70,6 +72,7 @@ class ScaleSizes:
     faculty: int = 8
     entries_per_fellow_year: int = 280
     assessments_per_fellow_year: int = 80
+    work_hour_weeks: int = 26  # the last six months of each enrolment (to today), in shifts
 
 
 @dataclass
@@ -135,6 +138,7 @@ class _ProgramBuilder:
         self._entries()
         self._assessments()
         self._ccc_reviews()
+        self._work_hours()
 
     def _user(self, key: str, full_name: str) -> User:
         return User(
@@ -509,3 +513,52 @@ class _ProgramBuilder:
                 )
             )
         Signature.objects.bulk_create(signatures, batch_size=BATCH)
+
+    # -- work hours -----------------------------------------------------------------------------
+
+    def _work_hours(self) -> None:
+        """About six months of shifts per enrolment, ending at its end or today: weekdays of
+        clinical work or a morning of education, an in-house call about once a week (clinical
+        day, call night, post-call day off) and now and then a moonlighting evening. Wall-clock
+        times in the program's zone, stored in UTC; bulk-inserted."""
+        rng, zone = self.rng, self.program.zone
+        weeks = self.sizes.work_hour_weeks
+        shifts = []
+
+        def add(fellow, day, start_hour, hours, kind):
+            start = datetime.datetime.combine(day, datetime.time(start_hour), tzinfo=zone)
+            shifts.append(
+                Shift(
+                    program=self.program,
+                    fellow=fellow,
+                    start=start,
+                    end=start + datetime.timedelta(hours=hours),
+                    kind=kind,
+                    source=Shift.Source.IMPORTED,
+                )
+            )
+
+        for enrolment in self.enrolments:
+            last = min(enrolment.end_date, self.today - datetime.timedelta(days=1))
+            first = max(enrolment.start_date, last - datetime.timedelta(weeks=weeks))
+            fellow, day, post_call = enrolment.membership, first, False
+            while weeks and day <= last:
+                if post_call:
+                    post_call = False
+                elif day.weekday() < 5:
+                    if rng.random() < 0.15:
+                        add(fellow, day, 7, 10, ShiftKind.CLINICAL)
+                        add(fellow, day, 17, 14, ShiftKind.IN_HOUSE_CALL)  # to 07:00
+                        post_call = True
+                    else:
+                        kind = ShiftKind.EDUCATION if day.weekday() == 2 else ShiftKind.CLINICAL
+                        add(fellow, day, 7, 5 if kind == ShiftKind.EDUCATION else 10, kind)
+                        if rng.random() < 0.03:
+                            add(fellow, day, 19, 4, ShiftKind.MOONLIGHTING)
+                day += datetime.timedelta(days=1)
+            if len(shifts) >= BATCH:
+                Shift.objects.bulk_create(shifts, batch_size=BATCH)
+                self.result.add("work_hour_shifts", len(shifts))
+                shifts = []
+        Shift.objects.bulk_create(shifts, batch_size=BATCH)
+        self.result.add("work_hour_shifts", len(shifts))

@@ -106,9 +106,27 @@ EXPORTED: dict[str, str] = {
     "boards.BoardSignature": BY_PROGRAM,
     "audit.AuditEvent": "the program's audit trail (events naming the program)",
     # workhours (helper section)
+    "workhours.Shift": BY_PROGRAM,
+    "workhours.ShiftTemplate": BY_PROGRAM,
+    "workhours.FindingExplanation": BY_PROGRAM,
     # surveys (helper section)
+    "surveys.EvaluationForm": BY_PROGRAM,
+    "surveys.EvaluationQuestion": BY_PROGRAM,
+    "surveys.Collection": BY_PROGRAM,
+    "surveys.Invitation": BY_PROGRAM + "; completion only, never linked to a response",
+    "surveys.Response": BY_PROGRAM + "; no link to who gave it, no time stamp",
+    "surveys.Answer": BY_PROGRAM,
     # portfolio (helper section)
+    "portfolio.LearningPlan": BY_PROGRAM,
+    "portfolio.LearningGoal": BY_PROGRAM + " (the goals of the program's learning plans)",
+    "portfolio.ScholarlyActivity": BY_PROGRAM,
     # program_evaluation (helper section)
+    "program_evaluation.ProgramEvaluationCommittee": BY_PROGRAM + "; its members travel with it",
+    "program_evaluation.AnnualProgramEvaluation": (
+        BY_PROGRAM + "; the members present and the signed snapshot travel with it"
+    ),
+    "program_evaluation.ActionItem": BY_PROGRAM,
+    "program_evaluation.GraduateOutcome": BY_PROGRAM,
 }
 
 EXCLUDED: dict[str, str] = {

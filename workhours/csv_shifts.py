@@ -43,24 +43,29 @@ def shifts_read(content: bytes, *, zone: tzinfo) -> ShiftsRead:
         return result
     columns, records = table
     for number, values in records:
-        cells = {name: values[i].strip() if i < len(values) else "" for name, i in columns.items()}
-        missing = [name for name in SHAPE.columns if not cells[name]]
-        if missing or len(values) > len(SHAPE.columns):
-            what = f"missing {', '.join(missing)}" if missing else "too many values"
-            result.errors.append(f"Row {number}: {what}.")
-            continue
-        try:
-            start, end = _when(cells["start"], zone), _when(cells["end"], zone)
-        except ValueError:
-            result.errors.append(f"Row {number}: start and end must be ISO date-times.")
-            continue
-        if cells["kind"] not in KINDS:
-            result.errors.append(
-                f"Row {number}: unknown kind “{cells['kind']}” (one of {', '.join(KINDS)})."
-            )
-            continue
-        if end <= start:
-            result.errors.append(f"Row {number}: the shift must end after it starts.")
-            continue
-        result.shifts.append(Shift(cells["email"].lower(), start, end, cells["kind"]))
+        shift, error = shift_row_read(number, values, columns, zone=zone)
+        if error:
+            result.errors.append(error)
+        else:
+            result.shifts.append(shift)
     return result
+
+
+def shift_row_read(
+    number: int, values: list[str], columns: dict[str, int], *, zone: tzinfo
+) -> tuple[Shift | None, str]:
+    """One data row as a shift (person = the lower-case email), or the row's problem in words."""
+    cells = {name: values[i].strip() if i < len(values) else "" for name, i in columns.items()}
+    missing = [name for name in SHAPE.columns if not cells[name]]
+    if missing or len(values) > len(SHAPE.columns):
+        what = f"missing {', '.join(missing)}" if missing else "too many values"
+        return None, f"Row {number}: {what}."
+    try:
+        start, end = _when(cells["start"], zone), _when(cells["end"], zone)
+    except ValueError:
+        return None, f"Row {number}: start and end must be ISO date-times."
+    if cells["kind"] not in KINDS:
+        return None, f"Row {number}: unknown kind “{cells['kind']}” (one of {', '.join(KINDS)})."
+    if end <= start:
+        return None, f"Row {number}: the shift must end after it starts."
+    return Shift(cells["email"].lower(), start, end, cells["kind"]), ""

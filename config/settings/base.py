@@ -270,6 +270,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "assessments.tasks.create_rotation_evaluations",
         "schedule": crontab(hour=2, minute=41),
     },
+    # Confidential evaluations: fellows an open collection calls for since it was scheduled.
+    "sync-confidential-invitations": {
+        "task": "surveys.tasks.sync_invitations",
+        "schedule": crontab(hour=2, minute=53),
+    },
     # Fellows' requests nobody started within the program's expiry (idempotent).
     "expire-assessment-requests": {
         "task": "assessments.tasks.expire_requests",

@@ -3,13 +3,12 @@
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from core.csv import csv_response
+from core.csv import csv_response, csv_streaming_response
 from curriculum.access import program_for
 from curriculum.models import Membership
 from procedures.selectors.progress import progress_table
 
 from .. import selectors
-from ..exports import csv_streaming_response
 
 EXPORT_CHUNK = 2000
 

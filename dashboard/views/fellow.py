@@ -5,9 +5,12 @@ from django.shortcuts import get_object_or_404, render
 
 from curriculum.access import program_for
 from curriculum.models import Membership
+from portfolio.selectors import home_plan_summary
 from procedures.models import ProcedureLogEntry
 from procedures.selectors.log import entry_list
 from procedures.selectors.progress import fellow_target_progress, progress_fellow_list
+from surveys.selectors import pending_count as confidential_pending_count
+from workhours.selectors import home_week_summary
 
 from .. import selectors
 
@@ -47,5 +50,8 @@ def my_progress(request: HttpRequest, program_id: int) -> HttpResponse:
         "due": selectors.fellow_due(fellow=fellow, today=today),
         "upcoming_days": selectors.UPCOMING_DAYS,
         "feedback": selectors.latest_feedback(fellow=fellow),
+        "work_weeks": home_week_summary(fellow=fellow),
+        "learning_plan": home_plan_summary(fellow),
+        "confidential_pending": confidential_pending_count(user=request.user, program=program),
     }
     return render(request, "dashboard/my_progress.html", context)

@@ -18,6 +18,7 @@ from curriculum.permissions import can_manage_curriculum, can_manage_roster, can
 from didactics.permissions import can_manage_calendar
 from procedures.permissions import can_manage_catalogue
 from reminders.permissions import can_manage_reminders
+from surveys.permissions import can_build_forms as can_manage_confidential_evaluations
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,12 @@ SETTINGS = (
         "When evaluations fall due, and when a fellow's unanswered request expires.",
         "assessments:evaluation_timing",
         can_manage_templates,
+    ),
+    Setting(
+        "Confidential evaluations",
+        "How many fellows must answer before results of a confidential evaluation show.",
+        "surveys:minimum_answers",
+        can_manage_confidential_evaluations,
     ),
     Setting(
         "Milestone sets",

@@ -19,7 +19,7 @@ def test_the_director_reaches_every_setting_from_the_dashboard(demo, viewport, r
     screen.page.get_by_role("link", name="Program settings").click()
     expect(screen.page.get_by_role("heading", name="Program settings")).to_be_visible()
     settings = screen.page.locator("#program-settings").get_by_role("link")
-    expect(settings).to_have_count(12)
+    expect(settings).to_have_count(13)
     screen.screenshot(f"program-settings-{viewport}")
     screen.assert_accessible()
     screen.assert_no_console_errors()

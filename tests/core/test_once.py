@@ -184,6 +184,11 @@ def test_every_create_view_is_guarded_by_a_one_time_token():
         "didactics",
         "evaluators",
         "reminders",
+        "boards",
+        "workhours",
+        "surveys",
+        "portfolio",
+        "program_evaluation",
         "dashboard",
         "audit",
     )

@@ -25,7 +25,7 @@ def test_only_staff_open_the_settings_page(client, ours, theirs):
 def test_the_director_reaches_every_setting_from_it(client, ours):
     client.force_login(ours.director)
     links = _links(page_ok(client, _settings_path(ours)).content.decode())
-    assert len(links) == len(SETTINGS) == 12
+    assert len(links) == len(SETTINGS) == 13
     for link in links:
         page_ok(client, link)  # each one opens for the director
 

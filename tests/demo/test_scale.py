@@ -10,6 +10,7 @@ from curriculum.models import Membership, Program
 from demo.scale import SCALE_INSTITUTION, ScaleSizes, scale_build
 from procedures.models import ProcedureLogEntry
 from trainees.models import Deadline, Enrolment
+from workhours.models import Shift
 
 SMALL = ScaleSizes(
     years=2,
@@ -48,6 +49,11 @@ def test_scale_build_creates_programs_people_and_history():
     assert set(reviews.values_list("status", flat=True)) == {"finalised"}
     assert ConsensusLevel.objects.filter(review__in=reviews).count() == reviews.count() * 18
     assert Deadline.objects.filter(program__in=programs).count() == result.counts["deadlines"]
+    # Work hours: about six months of shifts for every fellow (the past cohort's at least).
+    shifts = Shift.objects.filter(program__in=programs)
+    assert shifts.count() == result.counts["work_hour_shifts"] > 0
+    past = fellows.filter(status="completed").values_list("membership_id", flat=True)
+    assert set(shifts.values_list("fellow_id", flat=True)) >= set(past)
     # One shared password hash, not a PBKDF2 run per user.
     hashes = set(
         User.objects.filter(email__endswith="@scale.test").values_list("password", flat=True)

@@ -64,6 +64,10 @@ APPS = (
     "evaluators",
     "reminders",
     "boards",
+    "portfolio",
+    "workhours",
+    "surveys",
+    "program_evaluation",
     "audit",
 )
 # Every table of the project's apps (m2m link tables too): a refused form may change none of them.
@@ -319,6 +323,21 @@ TARGETS = [
     FormTarget("reminder preferences", Role.FELLOW, "reminders:preferences"),
     FormTarget("calendar link", Role.FACULTY, "reminders:calendar_settings"),
     FormTarget("director reminder settings", Role.DIRECTOR, "reminders:reminder_settings"),
+    # surveys (confidential evaluations)
+    FormTarget("confidential form create", Role.DIRECTOR, "surveys:form_create"),
+    FormTarget("confidential evaluation schedule", Role.COORDINATOR, "surveys:collection_create"),
+    # portfolio (learning plans, scholarly activity)
+    FormTarget(
+        "learning plan start", Role.DIRECTOR, "portfolio:plan_create", kwargs=("review_id",)
+    ),
+    FormTarget("scholarly activity create", Role.FELLOW, "portfolio:scholarly_create"),
+    # workhours (the fellow's log)
+    FormTarget("work shift add", Role.FELLOW, "workhours:my_week", "workhours:shift_add"),
+    FormTarget("work week template", Role.FELLOW, "workhours:template", max_new_rows=21),
+    FormTarget("work hours import", Role.COORDINATOR, "workhours:shift_import", max_new_rows=0),
+    # program_evaluation (the committee, graduates' outcomes)
+    FormTarget("program evaluation committee", Role.DIRECTOR, "program_evaluation:committee"),
+    FormTarget("graduate outcome create", Role.COORDINATOR, "program_evaluation:outcome_create"),
 ]
 
 

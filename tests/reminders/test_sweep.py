@@ -41,6 +41,7 @@ def test_sweep_reminds_each_item_to_whoever_must_act(ours):
         _keys(ours, "faculty", Kind.VERIFICATION_PENDING, s.entry),
         _keys(ours, "fellow", Kind.TARGETS_BEHIND, s.fellow),
         _keys(ours, "director", Kind.TARGETS_BEHIND, s.fellow),
+        _keys(ours, "fellow", Kind.WORK_HOURS_UNLOGGED, s.fellow),  # no hours logged last week
     }
     assert _ledger() == expected
     # The deadline 40 days out is outside the 7-day lead time.
@@ -119,7 +120,7 @@ def test_running_the_sweep_twice_sends_nothing_new(ours, django_capture_on_commi
         first = reminders_sweep()
     sent = len(mail.outbox)
     ledger = Reminder.objects.count()
-    assert first.reminders_created == ledger == 11
+    assert first.reminders_created == ledger == 12  # 11 + last week's work hours
     # Faculty: one email per reminder; the others one digest each.
     faculty_items = Reminder.objects.filter(recipient=ours.faculty).count()
     assert sent == faculty_items + 3
