@@ -261,10 +261,13 @@ def _explanations(found: list[rules.Finding]) -> dict[tuple, str]:
 
 def compliance_summary(*, program: Program, start: datetime.date, end: datetime.date) -> dict:
     """Work-hour compliance in ``[start, end]`` for the annual program evaluation: fellows
-    enrolled, fellow-weeks (weeks enrolled), weeks logged, weeks logged without a violation (a
-    warning still counts as compliant), the rate of compliant weeks among fellow-weeks, the
-    violations by rule, the warnings and how many findings the fellows explained. Three queries.
+    enrolled, fellow-weeks (weeks enrolled, up to today: weeks still to come are not "not
+    logged"), weeks logged, weeks logged without a violation (a warning still counts as
+    compliant), the rate of compliant weeks among the weeks logged (the unlogged ones are a
+    separate figure, not a breach), the violations by rule, the warnings and how many findings
+    the fellows explained. Three queries.
     """
+    end = min(end, program.today())
     result = compliance(program=program, first=start, last=end)
     statuses = [cell.status for _, cell in result.cells() if cell.status != OUTSIDE]
     compliant = statuses.count(COMPLIANT) + statuses.count(WARNING)
@@ -276,7 +279,7 @@ def compliance_summary(*, program: Program, start: datetime.date, end: datetime.
         "fellow_weeks": len(statuses),
         "logged_weeks": len(statuses) - statuses.count(UNLOGGED),
         "compliant_weeks": compliant,
-        "compliance_rate": _rate(compliant, len(statuses)),
+        "compliance_rate": _rate(compliant, len(statuses) - statuses.count(UNLOGGED)),
         "violations": [
             {"rule": rule, "label": RULE_WORDS[rule], "count": violations[rule]}
             for rule in rules.RULES

@@ -126,7 +126,7 @@ def test_summary_for_the_program_evaluation(ours, world):
         "fellow_weeks": 4,
         "logged_weeks": 3,
         "compliant_weeks": 2,
-        "compliance_rate": 50,
+        "compliance_rate": 67,  # of the weeks logged
         "violations": [{"rule": "24+4", "label": "At most 24 + 4 hours continuous", "count": 1}],
         "warnings": 1,
         "explained": 1,
