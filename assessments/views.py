@@ -374,8 +374,8 @@ def evaluation_timing_view(request: HttpRequest, program_id: int) -> HttpRespons
         else:
             messages.success(request, "Evaluation timing saved.")
             return redirect("dashboard:program_settings", program_id=program.pk)
-    context = {"program": program, "form": form}
-    return render(request, "assessments/evaluation_timing.html", context)
+    context = {"program": program, "form": form, "setting_title": "Evaluation timing"}
+    return render(request, "includes/setting_form_page.html", context)
 
 
 def assessment_decline_view(

@@ -5,12 +5,11 @@ entries or assessments the year holds; the result is what the page shows while t
 draft and what signing freezes into ``AnnualProgramEvaluation.snapshot`` (so a signed page
 renders exactly what was signed). Not scoped: callers check ``can_view_evaluations`` first.
 
-Sections 4-6 come from apps other helpers build (``surveys``, ``workhours``, ``portfolio``);
-each is called only when its function exists, and left out otherwise.
+Sections 4-6 are each app's own summary (``surveys``, ``workhours``, ``portfolio``): this app
+sits above them all, so it asks them rather than reading their tables.
 """
 
 import datetime
-import importlib
 import json
 import statistics
 from collections import defaultdict
@@ -28,9 +27,12 @@ from assessments.models import (
 )
 from curriculum.models import Membership, Program
 from dashboard.selectors import procedure_progress
+from portfolio.selectors import learning_plan_summary, scholarly_summary
 from procedures.models import ProcedureLogEntry
 from procedures.selectors.progress import target_label
+from surveys.selectors import confidential_summary
 from trainees.models import AcademicYear, Enrolment
+from workhours.program_selectors import compliance_summary
 
 from .models import GraduateOutcome
 
@@ -42,13 +44,13 @@ FORM_GROUPS = (
     ("Faculty evaluations", (Kind.END_OF_ROTATION, Kind.DIRECT_OBSERVATION)),
     ("Multi-source evaluations", (Kind.MULTI_SOURCE,)),
 )
-# Sections other apps provide: (key, module, function name).
-PROVIDED = (
-    ("confidential", "surveys.selectors", "confidential_summary"),
-    ("work_hours", "workhours.program_selectors", "compliance_summary"),
-    ("scholarly", "portfolio.selectors", "scholarly_summary"),
-    ("learning_plans", "portfolio.selectors", "learning_plan_summary"),
-)
+# Sections other apps provide: key -> their summary (*, program, start, end).
+PROVIDED = {
+    "confidential": confidential_summary,
+    "work_hours": compliance_summary,
+    "scholarly": scholarly_summary,
+    "learning_plans": learning_plan_summary,
+}
 
 
 def _percent(part: int, whole: int) -> float | None:
@@ -275,17 +277,11 @@ def _json_safe(value):
 
 
 def provided_sections(*, program: Program, start: datetime.date, end: datetime.date) -> dict:
-    """The sections other apps provide, for those whose function exists (see ``PROVIDED``)."""
-    result = {}
-    for key, module_name, function_name in PROVIDED:
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError:
-            continue
-        function = getattr(module, function_name, None)
-        if function is not None:
-            result[key] = _json_safe(function(program=program, start=start, end=end))
-    return result
+    """The sections other apps provide (``PROVIDED``), as JSON-safe data."""
+    return {
+        key: _json_safe(summary(program=program, start=start, end=end))
+        for key, summary in PROVIDED.items()
+    }
 
 
 def year_evidence(*, program: Program, year: AcademicYear) -> dict:

@@ -307,4 +307,5 @@ def minimum_answers(request: HttpRequest, program_id: int) -> HttpResponse:
         else:
             messages.success(request, "Confidential evaluation setting saved.")
             return redirect("dashboard:program_settings", program_id=program.pk)
-    return render(request, "surveys/minimum_answers.html", {"program": program, "form": form})
+    context = {"program": program, "form": form, "setting_title": "Confidential evaluations"}
+    return render(request, "includes/setting_form_page.html", context)

@@ -137,6 +137,13 @@ def fellow_week(request: HttpRequest, program_id: int, membership_id: int) -> Ht
     return _week_page(request, program, fellow, week, editable=False)
 
 
+def _span(program, data: dict):
+    """The shift form's local date and times as a UTC [start, end) (see services.local_span)."""
+    return services.local_span(
+        program=program, day=data["date"], start_time=data["start_time"], end_time=data["end_time"]
+    )
+
+
 @require_POST
 @once_per_submit
 def shift_add(request: HttpRequest, program_id: int) -> HttpResponse:
@@ -146,12 +153,7 @@ def shift_add(request: HttpRequest, program_id: int) -> HttpResponse:
     form = ShiftForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
-        start, end = services.local_span(
-            program=program,
-            day=data["date"],
-            start_time=data["start_time"],
-            end_time=data["end_time"],
-        )
+        start, end = _span(program, data)
         try:
             services.shift_add(
                 actor=request.user, fellow=fellow, start=start, end=end, kind=data["kind"]
@@ -178,12 +180,7 @@ def shift_edit(request: HttpRequest, program_id: int, shift_id: int) -> HttpResp
         form = ShiftForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
-            start, end = services.local_span(
-                program=program,
-                day=data["date"],
-                start_time=data["start_time"],
-                end_time=data["end_time"],
-            )
+            start, end = _span(program, data)
             try:
                 services.shift_edit(
                     actor=request.user, shift=shift, start=start, end=end, kind=data["kind"]

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from django.core.management import call_command
 from playwright.sync_api import expect
 
+from tests.browser.demo_snapshot import demo_load
 from tests.conftest import require_service
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM must still be usable.
@@ -157,5 +157,5 @@ def desktop(browser, live_server):
 
 @pytest.fixture
 def demo(transactional_db):
-    """The demo program exactly as `make run` loads it."""
-    call_command("seed_demo", verbosity=0)
+    """The demo program exactly as `make run` loads it (seeded once, copied back after)."""
+    demo_load()
