@@ -25,13 +25,16 @@ TREND_WEEKS = 4
 RECENT_WEEKS = 12
 
 # A cell of the grid: what the week shows (colour is never the only signal: each has words).
-VIOLATION, WARNING, COMPLIANT, UNLOGGED, OUTSIDE = (
+VIOLATION, WARNING, COMPLIANT, UNLOGGED, OUTSIDE, THIS_WEEK = (
     "violation",
     "warning",
     "compliant",
     "unlogged",
     "outside",
+    "this_week",  # the week still running, nothing found yet: neither logged nor missed
 )
+# Weeks that say nothing about compliance (left out of every rate).
+NOT_COUNTED = (OUTSIDE, THIS_WEEK)
 RULE_WORDS = {
     rules.RULE_80H: "80 hours a week, averaged over 4 weeks",
     rules.RULE_1IN7: "One day free in seven, averaged over 4 weeks",
@@ -119,7 +122,7 @@ class Compliance:
             statuses = [
                 cell.status
                 for _, cell in self.cells()
-                if first <= cell.monday < last and cell.status != OUTSIDE
+                if first <= cell.monday < last and cell.status not in NOT_COUNTED
             ]
             low, high = week_start(first, self.program), week_start(last, self.program)
             violations = sum(
@@ -223,6 +226,7 @@ def compliance(
         FindingRow(by_id[int(f.person)], f, texts.get((int(f.person), f.rule, f.period_start), ""))
         for f in found
     ]
+    this_monday = week_start_of(program.today())
     own_findings = defaultdict(list)
     for row in rows:
         own_findings[row.fellow.membership_id].append(row.finding)
@@ -245,6 +249,8 @@ def compliance(
                     cell.status = VIOLATION
                 elif week:
                     cell.status = WARNING
+                elif monday >= this_monday:
+                    cell.status = THIS_WEEK
                 elif cell.hours:
                     cell.status = COMPLIANT
             fellow.cells.append(cell)
@@ -269,7 +275,7 @@ def compliance_summary(*, program: Program, start: datetime.date, end: datetime.
     """
     end = min(end, program.today())
     result = compliance(program=program, first=start, last=end)
-    statuses = [cell.status for _, cell in result.cells() if cell.status != OUTSIDE]
+    statuses = [cell.status for _, cell in result.cells() if cell.status not in NOT_COUNTED]
     compliant = statuses.count(COMPLIANT) + statuses.count(WARNING)
     violations = Counter(
         row.finding.rule for row in result.findings if row.finding.severity == rules.VIOLATION

@@ -23,6 +23,7 @@ from .program_forms import ComplianceFilterForm, ShiftImportForm
 from .program_selectors import (
     COMPLIANT,
     OUTSIDE,
+    THIS_WEEK,
     UNLOGGED,
     VIOLATION,
     WARNING,
@@ -175,6 +176,7 @@ def program_compliance(request: HttpRequest, program_id: int) -> HttpResponse:
             "compliant": COMPLIANT,
             "unlogged": UNLOGGED,
             "outside": OUTSIDE,
+            "this_week": THIS_WEEK,
         },
     }
     return render(request, "workhours/program_compliance.html", context)

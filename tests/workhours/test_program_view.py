@@ -11,12 +11,14 @@ from tests.trainees.factories import AcademicYearFactory, CohortFactory, Enrolme
 from workhours.program_selectors import (
     COMPLIANT,
     OUTSIDE,
+    THIS_WEEK,
     UNLOGGED,
     VIOLATION,
     WARNING,
     compliance,
     compliance_summary,
 )
+from workhours.selectors import week_start_of
 
 from .factories import FindingExplanationFactory, ShiftFactory
 
@@ -217,3 +219,25 @@ def test_summary_counts_only_fellows_enrolled_in_the_period(ours, year):
         program=ours.program, start=MONDAY + datetime.timedelta(days=1), end=YEAR_END
     )
     assert (summary["fellows"], summary["fellow_weeks"]) == (1, 1)
+
+
+def test_the_running_week_is_neither_logged_nor_missed_and_counts_in_no_rate(ours):
+    """Monday morning, nothing logged yet this week: not "not logged", and out of the rates."""
+    today = ours.program.today()
+    year = AcademicYearFactory(
+        program=ours.program,
+        start_date=today - datetime.timedelta(days=200),
+        end_date=today + datetime.timedelta(days=160),
+    )
+    fellow = EnrolmentFactory(
+        cohort=CohortFactory(program=ours.program, academic_year=year)
+    ).membership
+    last_monday = week_start_of(today) - datetime.timedelta(days=7)
+    shift(fellow, last_monday, 7, 10)
+    result = compliance(program=ours.program, first=last_monday, last=today)
+    assert _week(result, fellow, last_monday).status == COMPLIANT
+    assert _week(result, fellow, week_start_of(today)).status == THIS_WEEK
+    (block,) = result.trend()
+    assert (block.fellow_weeks, block.compliant_weeks) == (1, 1)
+    summary = compliance_summary(program=ours.program, start=last_monday, end=today)
+    assert (summary["fellow_weeks"], summary["compliance_rate"]) == (1, 100)
