@@ -89,7 +89,8 @@ class EntryForm(forms.Form):
             *((value, labels[value]) for value in offered),
         ]
         self.fields["procedure_type"].queryset = types
-        self.fields["procedure_type"].choices = grouped_type_choices(types, favourites)
+        # Built when the select is drawn, not for a POST that saves (validation reads one row).
+        self.fields["procedure_type"].choices = lambda: grouped_type_choices(types, favourites)
         self.fields["supervisor"].queryset = supervisors
         self.fields["supervisor"].empty_label = "Choose a supervisor"
         self.helper = FormHelper()

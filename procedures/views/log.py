@@ -152,7 +152,7 @@ def _entry_form(request: HttpRequest, fellow, *, entry=None, initial=None) -> En
         types=loggable_type_list(
             program=program, include_pk=entry.procedure_type_id if entry else None
         ),
-        favourites=list(favourite_type_list(fellow=fellow)),
+        favourites=favourite_type_list(fellow=fellow),  # read only if the select is drawn
         supervisors=supervisor_list(
             program=program, include_pk=entry.supervisor_id if entry else None
         ),
@@ -184,7 +184,8 @@ def _logged_message(entry) -> str:
 def entry_create(request: HttpRequest, program_id: int) -> HttpResponse:
     """One screen, prefilled: repeating the last entry is one tap on Save."""
     fellow = _own_fellow(request, program_id)
-    initial = _create_initial(request, fellow)
+    # The prefill serves the empty form; a POST brings its own values.
+    initial = _create_initial(request, fellow) if request.method == "GET" else {}
     form = _entry_form(request, fellow, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:

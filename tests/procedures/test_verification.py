@@ -10,6 +10,7 @@ from procedures.services.verification import (
     entry_verify_bulk,
 )
 from tests.accounts.factories import UserFactory
+from tests.conftest import assert_constant_queries
 from tests.curriculum.factories import MembershipFactory
 from tests.procedures.factories import ProcedureLogEntryFactory
 
@@ -101,6 +102,24 @@ def test_bulk_verifies_all(ours):
     assert (
         ProcedureEntryEvent.objects.filter(action=Action.VERIFIED, actor=ours.faculty).count() == 5
     )
+
+
+def test_bulk_verify_queries_do_not_grow_with_the_entries(ours):
+    """Each entry its own procedure type: the audit records (which name the type) read none."""
+    entries: list = []
+
+    def grow(n):
+        entries.extend(_entry(ours) for _ in range(n))
+
+    def verify():
+        entry_verify_bulk(
+            actor=ours.faculty, program=ours.program, entry_ids=[e.pk for e in entries]
+        )
+        ProcedureLogEntry.objects.filter(pk__in=[e.pk for e in entries]).update(
+            status=Status.PENDING
+        )
+
+    assert_constant_queries(verify, grow, sizes=(5, 20, 50))
 
 
 def test_bulk_director_verifies_entries_of_any_supervisor(ours):
