@@ -284,6 +284,9 @@ class ProcedureLogEntry(TimeStampedModel):
         ]
         indexes = [
             models.Index(fields=["fellow", "-performed_on"]),
+            # last_entry() (the log page's "repeat last" and the create form's prefill): without
+            # it PostgreSQL walks the global created_at order backwards once the table is large.
+            models.Index(fields=["fellow", "-created_at", "-id"], name="procedures_entry_latest"),
             models.Index(fields=["supervisor", "status"]),
             models.Index(fields=["program", "status", "performed_on"]),
         ]
