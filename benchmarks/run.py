@@ -6,12 +6,19 @@ of one request. The CSV export is consumed to the last byte (it is streamed) and
 compared for about 5,000 and 20,000 rows with tracemalloc. The reminder sweep comes from
 ``benchmarks.reminder_sweep.measure`` when that module exists.
 
-Prints a table and writes ``benchmarks/results.json``: {name: {p50_ms, p95_ms, queries, ...}}.
+The procedure log's writes (create POST, single and bulk verify), the verification queue, the
+fellow's own export and ``--procedures-x4`` come from ``benchmarks.procedures``; the cohort
+dashboard is measured interleaved with its hand-written SQL floor (``benchmarks.floor``) and
+their ratio is ``dashboard_over_floor``. Whatever a measurement adds or changes is undone.
+
+Prints a table and writes ``benchmarks/results.json``:
+{name: {p50_ms, p95_ms, cpu_p50_ms, queries, ...}}.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/fellowship_bench python -m benchmarks.run
 """
 
 import argparse
+import contextlib
 import importlib.util
 import json
 import os
@@ -21,6 +28,8 @@ import sys
 import time
 import tracemalloc
 from pathlib import Path
+
+from benchmarks.measure import QueryCounter, consume, percentile
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/fellowship_bench"
 RESULTS = Path(__file__).resolve().parent / "results.json"
@@ -71,27 +80,9 @@ def _setup(args) -> None:
     print(f"Scale data ready ({time.monotonic() - started:.1f} s).")
 
 
-def _percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
-    return ordered[index]
-
-
-def _consume(response) -> int:
-    if response.streaming:
-        return sum(len(chunk) for chunk in response.streaming_content)
-    return len(response.content)
-
-
-class _QueryCounter:
-    """Counts every SQL statement, across the pooled connections a request may use."""
-
-    def __init__(self) -> None:
-        self.count = 0
-
-    def __call__(self, execute, sql, params, many, context):
-        self.count += 1
-        return execute(sql, params, many, context)
+_percentile = percentile
+_consume = consume
+_QueryCounter = QueryCounter
 
 
 def _measure(client, url: str, repeat: int) -> dict:
@@ -143,6 +134,12 @@ def main() -> None:
     parser.add_argument("--scale", type=int, default=20, help="scale programs (default 20)")
     parser.add_argument("--repeat", type=int, default=40, help="timed requests per page")
     parser.add_argument("--no-sweep", action="store_true", help="skip the reminder sweep")
+    parser.add_argument(
+        "--procedures-x4",
+        action="store_true",
+        help="also measure the log list, create form, dashboard and export with four times the "
+        "procedure entries (added in a transaction that is rolled back)",
+    )
     args = parser.parse_args()
     _setup(args)
 
@@ -190,7 +187,16 @@ def main() -> None:
         client.force_login(user)
         results[name] = _measure(client, url, repeat)
 
-    page("cohort_dashboard", director, reverse("dashboard:cohort_dashboard", args=[pid]))
+    dashboard_url = reverse("dashboard:cohort_dashboard", args=[pid])
+
+    def dashboard_and_floor(suffix: str = "") -> None:
+        client = Client()
+        client.force_login(director)
+        pair = _measure_with_floor(client, dashboard_url, program, current, args.repeat)
+        results[f"cohort_dashboard{suffix}"], results[f"cohort_dashboard_floor{suffix}"] = pair
+        results[f"dashboard_over_floor{suffix}"] = _ratio(*pair)
+
+    dashboard_and_floor()
     page("fellow_home", fellow, reverse("dashboard:my_progress", args=[pid]))
     page("faculty_queue", faculty, reverse("dashboard:faculty_queue", args=[pid]))
     page("procedure_log_list", fellow, reverse("procedures:log", args=[pid]))
@@ -220,6 +226,10 @@ def main() -> None:
         )
         results["procedure_export_5000"]["memory"] = memory
 
+    _procedure_pages(args, results, notes, page, program, fellow, fellow_membership)
+    if args.procedures_x4:
+        _procedures_x4(args, results, page, dashboard_and_floor, program, fellow)
+
     if args.no_sweep:
         notes.append("reminder_sweep_10000: skipped (--no-sweep).")
     elif importlib.util.find_spec("benchmarks.reminder_sweep") is None:
@@ -234,6 +244,176 @@ def main() -> None:
     _print(results, notes)
     RESULTS.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
     print(f"Wrote {RESULTS}")
+
+
+def _measure_with_floor(client, url: str, program, cohort, repeat: int) -> tuple[dict, dict]:
+    """The cohort dashboard and its SQL floor (``benchmarks.floor``) in one loop, interleaved
+    request by request, so both see the same machine load."""
+    from django.db import connection
+
+    from benchmarks.floor import dashboard_floor
+
+    def floor():
+        return dashboard_floor(program_id=program.pk, cohort_id=cohort.pk, today=program.today())
+
+    for _ in range(3):
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        _consume(response)
+        floor()
+    page_counter, floor_counter = _QueryCounter(), _QueryCounter()
+    with connection.execute_wrapper(page_counter):
+        size = _consume(client.get(url))
+    with connection.execute_wrapper(floor_counter):
+        figures = floor()
+    samples: dict[str, tuple[list, list]] = {"page": ([], []), "floor": ([], [])}
+    for _ in range(repeat):
+        for name, run in (("page", lambda: _consume(client.get(url))), ("floor", floor)):
+            started, cpu_started = time.perf_counter(), time.process_time()
+            run()
+            samples[name][0].append((time.perf_counter() - started) * 1000)
+            samples[name][1].append((time.process_time() - cpu_started) * 1000)
+
+    def summary(name: str, queries: int) -> dict:
+        timings, cpu = samples[name]
+        return {
+            "p50_ms": round(statistics.median(timings), 1),
+            "p95_ms": round(_percentile(timings, 0.95), 1),
+            "cpu_p50_ms": round(statistics.median(cpu), 2),
+            "queries": queries,
+            "requests": repeat,
+        }
+
+    page, floor_row = summary("page", page_counter.count), summary("floor", floor_counter.count)
+    page["bytes"] = size
+    floor_row["figures"] = figures
+    return page, floor_row
+
+
+def _ratio(page: dict, floor: dict) -> dict:
+    """``dashboard_over_floor``: the page's p50 (wall and CPU) over the floor's, one run."""
+    return {
+        "p50_ratio": round(page["p50_ms"] / max(floor["p50_ms"], 0.01), 2),
+        "cpu_p50_ratio": round(page["cpu_p50_ms"] / max(floor["cpu_p50_ms"], 0.01), 2),
+    }
+
+
+def _procedure_pages(args, results, notes, page, program, fellow_user, fellow) -> None:
+    """The create form and POST, the verification queue, single and bulk verify, and the
+    fellow's own export of about 1,000 entries."""
+    from django.db.models import Count
+    from django.test import Client
+    from django.urls import reverse
+
+    from accounts.models import User
+    from benchmarks import procedures
+    from procedures.models import ProcedureLogEntry
+
+    pid = program.pk
+    page("procedure_create_form", fellow_user, reverse("procedures:entry_create", args=[pid]))
+    results["procedure_create_post"] = procedures.create_post(
+        fellow_user=fellow_user, fellow=fellow, program=program, repeat=args.repeat
+    )
+
+    # The faculty member with the most entries waiting for them.
+    busiest = (
+        ProcedureLogEntry.objects.filter(
+            program=program, status="pending", supervisor__is_active=True
+        )
+        .values("supervisor", "supervisor__user")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "supervisor")
+        .first()
+    )
+    verifier = User.objects.get(pk=busiest["supervisor__user"])
+    page("verification_queue", verifier, reverse("procedures:verification_queue", args=[pid]))
+    # Enough pending entries for the largest bulk size: when the seed has fewer, their own
+    # pending entries are copied in a transaction rolled back afterwards (the queue above is
+    # measured on the data as it is). Otherwise each verify commits, as in production.
+    needed = BULK_SIZES[-1] + 10
+    short = busiest["n"] < needed
+    with procedures.rolled_back() if short else contextlib.nullcontext():
+        if short:
+            procedures.top_up_pending(supervisor_id=busiest["supervisor"], rows=needed)
+        pending = procedures.pending_for(faculty=verifier, program=program)
+        results["procedure_verify_one"] = procedures.verify_posts(
+            faculty=verifier, program=program, pending=pending, size=None, repeat=args.repeat
+        )
+        for size in BULK_SIZES:
+            name = f"procedure_verify_bulk_{size}"
+            if len(pending) < size:
+                notes.append(f"{name}: {verifier} has {len(pending)} pending entries; skipped.")
+                continue
+            repeat = args.repeat if size == 20 else max(5, args.repeat // 4)
+            results[name] = procedures.verify_posts(
+                faculty=verifier, program=program, pending=pending, size=size, repeat=repeat
+            )
+
+    export_url = reverse("procedures:log_export", args=[pid])
+    with procedures.rolled_back():
+        rows = procedures.top_up(fellow=fellow, rows=1000)
+        page("fellow_log_export_1000", fellow_user, export_url, repeat=max(5, args.repeat // 4))
+        client = Client()
+        client.force_login(fellow_user)
+        results["fellow_log_export_1000"]["rows"] = rows
+        results["fellow_log_export_1000"]["memory"] = {
+            str(rows): procedures.export_memory(client, export_url)
+        }
+
+
+BULK_SIZES = (5, 20, 50)
+X4_PAGES = ("procedure_log_list", "procedure_create_form", "cohort_dashboard", "fellow_log_export")
+
+
+def _procedures_x4(args, results, page, dashboard_and_floor, program, fellow_user) -> None:
+    """The same pages with every procedure entry copied three more times, rolled back after."""
+    from django.test import Client
+    from django.urls import reverse
+
+    from benchmarks import procedures
+
+    pid = program.pk
+    export_url = reverse("procedures:log_export", args=[pid])
+    export_repeat = max(5, args.repeat // 4)
+    client = Client()
+    client.force_login(fellow_user)
+
+    def own_export(suffix: str) -> None:
+        name = f"fellow_log_export{suffix}"
+        page(name, fellow_user, export_url, repeat=export_repeat)
+        memory = procedures.export_memory(client, export_url)
+        results[name]["rows"] = memory["rows"]
+        results[name]["memory"] = {str(memory["rows"]): memory}
+
+    own_export("")
+
+    def measure_pages() -> None:
+        page("procedure_log_list_x4", fellow_user, reverse("procedures:log", args=[pid]))
+        page(
+            "procedure_create_form_x4",
+            fellow_user,
+            reverse("procedures:entry_create", args=[pid]),
+        )
+        dashboard_and_floor("_x4")
+        own_export("_x4")
+
+    started = time.monotonic()
+    with procedures.rolled_back():
+        procedures.x4(measure_pages=measure_pages)
+    results["procedures_x4_growth"] = {
+        name: {
+            "p50_pct": _growth(results[name]["p50_ms"], results[f"{name}_x4"]["p50_ms"]),
+            "cpu_p50_pct": _growth(
+                results[name]["cpu_p50_ms"], results[f"{name}_x4"]["cpu_p50_ms"]
+            ),
+        }
+        for name in X4_PAGES
+    }
+    print(f"--procedures-x4 done ({time.monotonic() - started:.1f} s, rolled back).")
+
+
+def _growth(before: float, after: float) -> float:
+    return round((after / max(before, 0.01) - 1) * 100, 1)
 
 
 def _open_filter():
@@ -252,6 +432,8 @@ def _print(results: dict, notes: list[str]) -> None:
         f"{'target':>10}"
     )
     for name, row in results.items():
+        if "p50_ms" not in row:
+            continue
         target = TARGETS_MS.get(name)
         verdict = ""
         if target is not None:
@@ -264,6 +446,16 @@ def _print(results: dict, notes: list[str]) -> None:
             for memory in row["memory"].values():
                 rows, peak = memory["rows"], memory["peak_kib"]
                 print(f"  export memory, {rows} rows: tracemalloc peak {peak} KiB")
+    for suffix in ("", "_x4"):
+        if ratio := results.get(f"dashboard_over_floor{suffix}"):
+            print(
+                f"dashboard_over_floor{suffix}: p50 {ratio['p50_ratio']}x, "
+                f"cpu p50 {ratio['cpu_p50_ratio']}x (page / hand-written SQL, same loop)"
+            )
+    if growth := results.get("procedures_x4_growth"):
+        print("Growth with four times the procedure entries (p50 / cpu p50):")
+        for name, row in growth.items():
+            print(f"  {name:<24} {row['p50_pct']:>+7.1f} % {row['cpu_p50_pct']:>+7.1f} %")
     for note in notes:
         print(f"Note: {note}")
 

@@ -94,7 +94,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "curriculum.context_processors.navigation",
+                "reminders.context_processors.navigation",
             ],
         },
     },

@@ -1,9 +1,7 @@
-"""The navigation's notification link: one COUNT query, only when the navigation renders it."""
+"""The navigation's notification link: its count comes with the memberships (context_processors)."""
 
 from django import template
 from django.urls import reverse
-
-from ..selectors import unread_count
 
 register = template.Library()
 
@@ -17,6 +15,7 @@ def notification_link(context, memberships) -> dict:
     program_id = memberships[0].program_id
     return {
         "url": reverse("reminders:notification_centre", kwargs={"program_id": program_id}),
-        "count": unread_count(user=user),
+        # Counted in the navigation's one query (context_processors.navigation).
+        "count": memberships[0].unread_notifications,
         "active": request.path.startswith(f"/programs/{program_id}/notifications/"),
     }

@@ -239,12 +239,12 @@ def _catalogue(program, types):
 
 # session, user, program, permission check, then the page's own reads (categories + types,
 # or targets; the director's target form adds categories + types).
-# Each includes the navigation's unread-notification count.
+# The navigation's roles and unread-notification count are one of them.
 QUERIES = {
-    ("catalogue", "director"): 8,
-    ("catalogue", "fellow"): 8,
-    ("targets", "director"): 9,
-    ("targets", "fellow"): 7,
+    ("catalogue", "director"): 7,
+    ("catalogue", "fellow"): 7,
+    ("targets", "director"): 8,
+    ("targets", "fellow"): 6,
 }
 
 
