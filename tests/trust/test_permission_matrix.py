@@ -264,13 +264,17 @@ def test_public_pages_never_answer_with_data_for_a_forged_token(client):
         assert "traceback" not in body
 
 
+# The matrix is asked in parts so that parallel workers share it (it is the suite's longest test).
+PARTS = 4
+
+
 @pytest.mark.django_db
-def test_permission_matrix(client, ours, theirs):
+@pytest.mark.parametrize("part", range(PARTS))
+def test_permission_matrix(client, ours, theirs, part):
     world = build_world(ours, theirs)
     failures, asked = [], 0
-    for route in all_routes():
-        if route.name in PUBLIC:
-            continue
+    routes = [route for route in all_routes() if route.name not in PUBLIC]
+    for route in routes[part::PARTS]:
         spec = MATRIX[route.name]
         for principal in PRINCIPALS:
             sides = object_sides(route) if principal in OUR_ROLES else ("mine",)
@@ -293,7 +297,8 @@ def test_permission_matrix(client, ours, theirs):
     assert not failures, f"{len(failures)} of {asked} answers are wrong:\n" + "\n".join(failures)
     # Make the coverage visible in the test log (the closing note quotes it).
     print(
-        f"permission matrix: {len(MATRIX)} routes, {len(PRINCIPALS)} principals, {asked} requests"
+        f"permission matrix part {part + 1} of {PARTS}: {len(routes[part::PARTS])} of "
+        f"{len(MATRIX)} routes, {len(PRINCIPALS)} principals, {asked} requests"
     )
 
 
