@@ -219,3 +219,16 @@ def test_cohort_filter_by_cohort(client, ours):
     client.force_login(ours.director)
     page = client.get(url("cohort_scholarly", ours), {"cohort": ccc.cohort.pk}).content.decode()
     assert "In the cohort" in page and "Outside" not in page
+
+
+def test_paging_the_cohort_list_keeps_its_filters(client, ours):
+    fellow = member(ours, "fellow")
+    for n in range(27):  # PAGE_SIZE is 25: two pages of grants
+        ScholarlyActivityFactory(
+            fellow=fellow, kind="grant", title=f"Grant {n}", role="co_investigator"
+        )
+    client.force_login(ours.coordinator)
+    page = client.get(url("cohort_scholarly", ours), {"kind": "grant"}).content.decode()
+    assert 'href="?kind=grant&amp;page=2"' in page
+    second = client.get(url("cohort_scholarly", ours), {"kind": "grant", "page": "2"})
+    assert second.context["page"].number == 2 and len(second.context["page"].object_list) == 2
