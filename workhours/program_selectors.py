@@ -18,7 +18,7 @@ from trainees.models import Enrolment
 
 from . import rules
 from .models import FindingExplanation, Shift
-from .selectors import findings_for_shifts, local_moment, week_start_of
+from .selectors import day_start, findings_for_shifts, week_start_of
 
 WEEK = datetime.timedelta(days=7)
 TREND_WEEKS = 4
@@ -43,11 +43,6 @@ RULE_WORDS = {
     rules.RULE_8H: "8 hours off between periods (advised)",
     rules.RULE_Q3: "In-house call at most every third night",
 }
-
-
-def week_start(monday: datetime.date, program: Program) -> datetime.datetime:
-    """Midnight starting ``monday`` in the program's zone, in UTC."""
-    return local_moment(program, monday, datetime.time(0))
 
 
 def recent_weeks(program: Program, today: datetime.date | None = None) -> tuple:
@@ -124,7 +119,7 @@ class Compliance:
                 for _, cell in self.cells()
                 if first <= cell.monday < last and cell.status not in NOT_COUNTED
             ]
-            low, high = week_start(first, self.program), week_start(last, self.program)
+            low, high = day_start(self.program, first), day_start(self.program, last)
             violations = sum(
                 1
                 for row in self.findings
@@ -199,7 +194,7 @@ def compliance(
     while monday <= last:
         mondays.append(monday)
         monday += WEEK
-    edges = [week_start(m, program) for m in [*mondays, monday]]
+    edges = [day_start(program, m) for m in [*mondays, monday]]
     low, high = edges[0], edges[-1]
     fellows = _enrolled(program, first, last)
     by_id = {fellow.membership_id: fellow for fellow in fellows}
@@ -302,8 +297,8 @@ def shifts_for_export(*, program: Program, first: datetime.date, last: datetime.
     return (
         Shift.objects.filter(
             program=program,
-            start__gte=week_start(first, program),
-            start__lt=week_start(last + datetime.timedelta(days=1), program),
+            start__gte=day_start(program, first),
+            start__lt=day_start(program, last + datetime.timedelta(days=1)),
         )
         .order_by("fellow__user__full_name", "fellow_id", "start", "pk")
         .values_list(

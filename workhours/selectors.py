@@ -35,13 +35,15 @@ def local_moment(program: Program, day: datetime.date, at: datetime.time) -> dat
     return datetime.datetime.combine(day, at, tzinfo=program.zone).astimezone(datetime.UTC)
 
 
+def day_start(program: Program, day: datetime.date) -> datetime.datetime:
+    """Midnight starting ``day`` on the program's clock, in UTC."""
+    return local_moment(program, day, datetime.time(0))
+
+
 def week_bounds(program: Program, week_start: datetime.date):
     """UTC [start, end) of the week that begins on Monday ``week_start`` in the program's zone
     (167 or 169 hours long in a week where the clocks change)."""
-    return (
-        local_moment(program, week_start, datetime.time(0)),
-        local_moment(program, week_start + WEEK, datetime.time(0)),
-    )
+    return day_start(program, week_start), day_start(program, week_start + WEEK)
 
 
 def viewable_fellows(*, user, program: Program) -> QuerySet[Membership]:
